@@ -1,0 +1,45 @@
+# Two commands: `make run` and `make test`. Everything else is optional.
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# Resolved lazily: only needed when the venv is (re)created.
+PYTHON_FOR_VENV = $(shell scripts/find-python)
+
+.PHONY: run test install lint format worker migrate demo clean
+
+$(BIN)/python:
+	@py="$(PYTHON_FOR_VENV)"; [ -n "$$py" ] || exit 1; echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	@scripts/serve
+
+worker: install
+	$(BIN)/python manage.py rqworker derivatives moderation purge default
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var/ .pytest_cache test-output

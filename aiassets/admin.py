@@ -1,0 +1,355 @@
+"""Admin for editors: upload with provenance, browse with thumbnails, rebuild variants, tokens."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from imagekit.cachefiles import ImageCacheFile
+
+from . import derivatives, storage
+from .ingest import IngestError, ingest
+from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
+from .specs import AdminThumbnail
+
+
+@admin.register(GenerativeModel)
+class GenerativeModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "licence", "restricts_public_use", "created_at"]
+    list_filter = ["restricts_public_use"]
+    search_fields = ["name", "version", "licence"]
+
+
+class AssetUploadForm(forms.ModelForm):
+    """The add form: an original plus its provenance, handed to ingest() as one unit."""
+
+    file = forms.FileField(help_text="PNG, JPEG, WebP or AVIF.")
+    model = forms.ModelChoiceField(
+        GenerativeModel.objects.all(), required=False, help_text="Or name a new one below."
+    )
+    new_model_name = forms.CharField(required=False, max_length=200)
+    new_model_version = forms.CharField(required=False, max_length=100)
+    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    negative_prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    seed = forms.IntegerField(required=False, min_value=-(2**63), max_value=2**64 - 1)
+    params = forms.JSONField(required=False, initial=dict, help_text="Sampler, steps, CFG… as JSON.")
+    generated_at = forms.DateTimeField(initial=timezone.now)
+    source_platform = forms.CharField(required=False, max_length=100)
+    source_job_id = forms.CharField(required=False, max_length=200)
+
+    class Meta:
+        model = Asset
+        fields = ["title", "alt_text"]
+
+    def __init__(self, *args, request: HttpRequest | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.result = None
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        model = data.get("model")
+        if model is None and not data.get("new_model_name"):
+            raise forms.ValidationError("Choose a generative model or name a new one.")
+        provenance = {
+            "model": {
+                "name": model.name if model else data["new_model_name"],
+                "version": model.version if model else data.get("new_model_version") or "",
+            },
+            "prompt": data["prompt"],
+            "negative_prompt": data.get("negative_prompt") or "",
+            "seed": data.get("seed"),
+            "params": data.get("params") or {},
+            "generated_at": data["generated_at"].isoformat(),
+            "source": {
+                "platform": data.get("source_platform") or "",
+                "job_id": data.get("source_job_id") or "",
+            },
+        }
+        upload = data["file"]
+        try:
+            self.result = ingest(
+                upload,
+                provenance,
+                actor=getattr(self.request, "user", None),
+                filename=upload.name,
+                title=data.get("title") or "",
+                alt_text=data.get("alt_text") or "",
+            )
+        except IngestError as exc:
+            field = "file" if exc.code not in ("invalid_metadata", "invalid_json") else None
+            self.add_error(field, f"{exc.message} ({exc.code})")
+        return data
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    can_delete = False
+    fields = ["format", "width", "height", "bytes", "status", "attempts", "error", "updated_at"]
+    readonly_fields = fields
+    ordering = ["format", "-width"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumbnail",
+        "__str__",
+        "model_name",
+        "moderation_status",
+        "published",
+        "dimensions",
+        "variant_health",
+        "created_at",
+    ]
+    list_display_links = ["thumbnail", "__str__"]
+    list_filter = ["moderation_status", "published", "provenance__model", "format", "created_at"]
+    search_fields = ["=id", "=sha256", "title", "provenance__prompt", "provenance__model__name"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    actions = ["rebuild_variants"]
+    inlines = [VariantInline]
+    readonly_fields = [
+        "preview",
+        "id",
+        "sha256",
+        "format",
+        "dimensions",
+        "bytes",
+        "phash",
+        "moderation_status",
+        "published",
+        "delivery_version",
+        "uploaded_by",
+        "uploaded_via",
+        "created_at",
+        "provenance_panel",
+    ]
+    fieldsets = [
+        (None, {"fields": ["preview", "title", "alt_text"]}),
+        ("Provenance", {"fields": ["provenance_panel"]}),
+        (
+            "Original",
+            {"fields": ["id", "sha256", "format", "dimensions", "bytes", "phash", "created_at"]},
+        ),
+        (
+            "Status",
+            {"fields": ["moderation_status", "published", "delivery_version", "uploaded_by", "uploaded_via"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("provenance__model")
+            .prefetch_related("variants")
+        )
+
+    # --- upload ---------------------------------------------------------------------------
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            form = AssetUploadForm
+
+            class BoundUploadForm(form):
+                def __init__(self, *args, **kw):
+                    super().__init__(*args, request=request, **kw)
+
+            return BoundUploadForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (None, {"fields": ["file", "title", "alt_text"]}),
+                (
+                    "Provenance",
+                    {
+                        "fields": [
+                            "model",
+                            ("new_model_name", "new_model_version"),
+                            "prompt",
+                            "negative_prompt",
+                            "seed",
+                            "params",
+                            "generated_at",
+                            ("source_platform", "source_job_id"),
+                        ]
+                    },
+                ),
+            ]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def save_form(self, request, form, change):
+        if change:
+            return super().save_form(request, form, change)
+        if not form.result.created:
+            messages.info(request, "This image was already in the store; showing the existing asset.")
+        return form.result.asset
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    # --- columns --------------------------------------------------------------------------
+    @admin.display(description="")
+    def thumbnail(self, obj: Asset) -> str:
+        return format_html(
+            '<img src="{}" alt="" width="80" height="{}" loading="lazy" '
+            'style="object-fit:cover;background:{};border-radius:4px">',
+            reverse("admin:aiassets_asset_preview", args=[obj.pk]),
+            max(1, round(80 * obj.height / obj.width)),
+            obj.dominant_color or "#ddd",
+        )
+
+    @admin.display(description="Preview")
+    def preview(self, obj: Asset) -> str:
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width:320px;max-height:320px;background:{}">',
+            reverse("admin:aiassets_asset_preview", args=[obj.pk]),
+            obj.default_alt(),
+            obj.dominant_color or "#ddd",
+        )
+
+    @admin.display(description="Model", ordering="provenance__model__name")
+    def model_name(self, obj: Asset) -> str:
+        prov = getattr(obj, "provenance", None)
+        return str(prov.model) if prov else "—"
+
+    @admin.display(description="Size")
+    def dimensions(self, obj: Asset) -> str:
+        return f"{obj.width}×{obj.height}"
+
+    @admin.display(description="Variants")
+    def variant_health(self, obj: Asset) -> str:
+        counts = {"ready": 0, "pending": 0, "failed": 0}
+        for v in obj.variants.all():
+            counts[v.status] = counts.get(v.status, 0) + 1
+        text = f"{counts['ready']} ready"
+        if counts["pending"]:
+            text += f", {counts['pending']} pending"
+        if counts["failed"]:
+            return format_html('{} <strong style="color:#ba2121">{} failed</strong>', text, counts["failed"])
+        return text
+
+    @admin.display(description="Provenance")
+    def provenance_panel(self, obj: Asset) -> str:
+        try:
+            prov = obj.provenance
+        except Provenance.DoesNotExist:
+            return "—"
+        model = prov.model
+        rows = [
+            ("Model", str(model)),
+            ("Licence", model.licence or "—"),
+            ("Usage restrictions", model.usage_restrictions or "—"),
+            ("Prompt", prov.prompt),
+            ("Negative prompt", prov.negative_prompt or "—"),
+            ("Seed", prov.seed or "—"),
+            ("Parameters", json.dumps(prov.params, indent=2, sort_keys=True) if prov.params else "—"),
+            ("Generated at", prov.generated_at.isoformat()),
+            ("Source", " / ".join(x for x in (prov.source_platform, prov.source_job_id) if x) or "—"),
+        ]
+        # Prompts are untrusted text: format_html_join escapes every value.
+        return format_html(
+            '<table class="provenance">{}</table>',
+            format_html_join(
+                "", '<tr><th>{}</th><td style="white-space:pre-wrap">{}</td></tr>', rows
+            ),
+        )
+
+    # --- actions --------------------------------------------------------------------------
+    @admin.action(description="Rebuild variants", permissions=["rebuild"])
+    def rebuild_variants(self, request, queryset):
+        count = 0
+        for asset in queryset:
+            derivatives.reset_for_rebuild(asset, only_unhealthy=False)
+            derivatives.schedule(asset.id)
+            count += 1
+        self.message_user(request, f"Rebuild requested for {count} asset(s).", messages.SUCCESS)
+
+    def has_rebuild_permission(self, request) -> bool:
+        return request.user.has_perm("aiassets.rebuild_variants")
+
+    # --- staff-only preview ---------------------------------------------------------------
+    def get_urls(self):
+        urls = super().get_urls()
+        extra = [
+            path(
+                "<uuid:asset_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="aiassets_asset_preview",
+            )
+        ]
+        return extra + urls
+
+    def preview_view(self, request: HttpRequest, asset_id) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        asset = get_object_or_404(Asset, pk=asset_id)
+        try:
+            source = storage.originals().open(asset.original_key, "rb")
+            cached = ImageCacheFile(AdminThumbnail(source=source))
+            cached.generate()
+            with cached.storage.open(cached.name, "rb") as fh:
+                body = fh.read()
+        except (FileNotFoundError, OSError):
+            raise Http404("The original is missing from storage.")
+        response = HttpResponse(body, content_type="image/webp")
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name", "is_active"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "hint", "is_active", "created_by", "created_at", "last_used_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    form = ApiTokenForm
+    readonly_fields = ["hint", "created_by", "created_at", "last_used_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        raw = obj.set_new_token()
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        messages.warning(
+            request,
+            format_html(
+                "Copy this token now; it is not shown again: <code>{}</code>", raw
+            ),
+        )

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class AiassetsConfig(AppConfig):
+    name = "aiassets"
+    verbose_name = "AI assets"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import checks  # noqa: F401  (registers system checks)
+        from .groups import ensure_groups
+
+        post_migrate.connect(ensure_groups, sender=self)

@@ -1,0 +1,53 @@
+"""System checks for misconfiguration that would otherwise fail at run time."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+from .imaging import OUTPUT_FORMATS
+
+
+@register()
+def derivative_settings(app_configs, **kwargs):
+    errors = []
+    widths = settings.DERIVATIVE_WIDTHS
+    if not widths or any(not isinstance(w, int) or w < 16 or w > 8192 for w in widths):
+        errors.append(
+            Error("DERIVATIVE_WIDTHS must be integers from 16 to 8192.", id="aiassets.E001")
+        )
+    unknown = set(settings.DERIVATIVE_FORMATS) - set(OUTPUT_FORMATS)
+    if unknown:
+        errors.append(
+            Error(
+                f"DERIVATIVE_FORMATS has unknown formats {sorted(unknown)}.",
+                hint=f"Use {sorted(OUTPUT_FORMATS)}.",
+                id="aiassets.E002",
+            )
+        )
+    if "jpeg" not in settings.DERIVATIVE_FORMATS:
+        errors.append(
+            Warning(
+                "DERIVATIVE_FORMATS has no jpeg: old browsers get no fallback.", id="aiassets.W001"
+            )
+        )
+    if settings.DERIVATIVE_MAX_ATTEMPTS < 1:
+        errors.append(Error("DERIVATIVE_MAX_ATTEMPTS must be at least 1.", id="aiassets.E003"))
+    return errors
+
+
+@register(deploy=True)
+def production_services(app_configs, **kwargs):
+    errors = []
+    if settings.JOBS_INLINE:
+        errors.append(
+            Warning(
+                "REDIS_URL is not set: derivative and moderation jobs run inside web requests.",
+                id="aiassets.W002",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        errors.append(
+            Warning("DATABASE_URL is not set: SQLite is for one machine only.", id="aiassets.W003")
+        )
+    return errors

@@ -1,0 +1,210 @@
+"""Derivatives: plan, build and record every width × format rendition of an asset.
+
+``build(asset_id)`` is idempotent. It decodes the original once, derives every missing width
+from it, writes each file under a content-addressed key and only then marks its row ready,
+so a worker killed mid-job never leaves a ready row pointing at a partial or missing file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import imaging, storage
+from .models import Asset, Variant
+from .signals import variants_ready
+
+logger = logging.getLogger(__name__)
+
+# Bump when the pipeline changes the bytes it makes (it changes every key).
+PIPELINE_VERSION = "1"
+
+
+def limits() -> imaging.Limits:
+    return imaging.Limits(
+        max_pixels=settings.INGEST_MAX_PIXELS,
+        max_side=settings.INGEST_MAX_SIDE,
+        allow_animated=settings.INGEST_ALLOW_ANIMATED,
+    )
+
+
+def recipe(fmt: str, options: dict[str, Any]) -> str:
+    """Short hash of everything that shapes a variant's bytes besides the source and width."""
+    blob = json.dumps({"v": PIPELINE_VERSION, "f": fmt, "o": options}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Spec:
+    width: int
+    height: int
+    format: str
+    recipe: str
+
+
+def plan(asset: Asset) -> list[Spec]:
+    """Every variant the current settings want for ``asset``."""
+    sizes = imaging.variant_sizes(asset.width, asset.height, settings.DERIVATIVE_WIDTHS)
+    return [
+        Spec(w, h, fmt, recipe(fmt, options))
+        for w, h in sizes
+        for fmt, options in settings.DERIVATIVE_FORMATS.items()
+    ]
+
+
+def ensure_rows(asset: Asset) -> list[Variant]:
+    """Create pending rows for planned variants that have none; return the planned rows."""
+    specs = plan(asset)
+    Variant.objects.bulk_create(
+        [
+            Variant(
+                asset=asset,
+                width=s.width,
+                height=s.height,
+                format=s.format,
+                recipe=s.recipe,
+                key=storage.variant_key(asset.id, asset.sha256, s.width, s.format, s.recipe),
+            )
+            for s in specs
+        ],
+        ignore_conflicts=True,
+    )
+    wanted = {(s.width, s.format, s.recipe) for s in specs}
+    return [
+        v for v in asset.variants.all() if (v.width, v.format, v.recipe) in wanted
+    ]
+
+
+@dataclass
+class BuildReport:
+    asset_id: str
+    built: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # key -> error
+    exhausted: list[str] = field(default_factory=list)  # keys that will not be retried
+    skipped: int = 0
+    seconds: float = 0.0
+
+    @property
+    def retryable(self) -> bool:
+        return bool(set(self.failed) - set(self.exhausted))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "asset_id": self.asset_id,
+            "built": len(self.built),
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
+    """Build every planned variant of the asset that is not ready (all of them with ``force``)."""
+    started = time.perf_counter()
+    report = BuildReport(str(asset_id))
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        logger.info("asset %s is gone; nothing to build", asset_id)
+        return report
+    rows = ensure_rows(asset)
+    todo = [
+        v for v in rows if force or v.status == Variant.Status.PENDING
+    ]
+    report.skipped = len(rows) - len(todo)
+    if not todo:
+        return report
+
+    by_size: dict[int, dict[str, Variant]] = {}
+    for v in todo:
+        by_size.setdefault(v.width, {})[v.format] = v
+    try:
+        data = storage.originals().open(asset.original_key, "rb").read()
+        source = imaging.prepare_source(data, limits(), sorted(by_size))
+        del data
+    except Exception as exc:  # the original is missing or unreadable: every row fails this try
+        for v in todo:
+            _record_failure(v, f"could not read the original: {exc}", report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    xmp = imaging.iptc_xmp()
+    sizes = [s for s in source.sizes if s[0] in by_size]
+    for resized in imaging.resize_cascade(source.image, sizes):
+        for fmt, variant in by_size[resized.width].items():
+            try:
+                blob = imaging.encode(resized, fmt, settings.DERIVATIVE_FORMATS[fmt], xmp)
+                saved = storage.variants().save(variant.key, ContentFile(blob))
+                if saved != variant.key:
+                    raise RuntimeError(f"storage wrote {saved!r} instead of {variant.key!r}")
+            except Exception as exc:
+                _record_failure(variant, f"{type(exc).__name__}: {exc}", report)
+                continue
+            # The file is complete; only now does the row say so.
+            Variant.objects.filter(pk=variant.pk).update(
+                status=Variant.Status.READY,
+                height=resized.height,
+                bytes=len(blob),
+                error="",
+                attempts=F("attempts") + 1,
+                updated_at=timezone.now(),
+            )
+            report.built.append(variant.key)
+    report.seconds = time.perf_counter() - started
+    if not report.failed and not asset.variants.exclude(status=Variant.Status.READY).exists():
+        transaction.on_commit(lambda: variants_ready.send(sender=Asset, asset_id=asset.id))
+    logger.info("built variants %s", report.as_dict())
+    return report
+
+
+def _record_failure(variant: Variant, error: str, report: BuildReport) -> None:
+    attempts = variant.attempts + 1
+    exhausted = attempts >= settings.DERIVATIVE_MAX_ATTEMPTS
+    Variant.objects.filter(pk=variant.pk).update(
+        status=Variant.Status.FAILED if exhausted else Variant.Status.PENDING,
+        error=error[:2000],
+        attempts=attempts,
+        updated_at=timezone.now(),
+    )
+    report.failed[variant.key] = error
+    if exhausted:
+        report.exhausted.append(variant.key)
+    logger.warning("variant %s failed (attempt %d): %s", variant.key, attempts, error)
+
+
+def reset_for_rebuild(asset: Asset, *, only_unhealthy: bool = True) -> int:
+    """Mark an asset's variants pending again (failed ones and, unless only_unhealthy, all)."""
+    qs = asset.variants.all()
+    if only_unhealthy:
+        qs = qs.exclude(status=Variant.Status.READY)
+    return qs.update(status=Variant.Status.PENDING, attempts=0, error="", updated_at=timezone.now())
+
+
+def job_id(asset_id: uuid.UUID | str) -> str:
+    return f"derivatives-{asset_id}"
+
+
+def schedule(asset_id: uuid.UUID | str) -> None:
+    """Ask for a build of the asset's pending variants, on commit, on the derivatives queue."""
+    from .queueing import enqueue_on_commit
+
+    intervals = list(settings.DERIVATIVE_RETRY_INTERVALS)
+    enqueue_on_commit(
+        "derivatives",
+        "aiassets.jobs.build_variants",
+        str(asset_id),
+        job_id=job_id(asset_id),
+        retries=max(0, settings.DERIVATIVE_MAX_ATTEMPTS - 1),
+        retry_intervals=intervals,
+        timeout=settings.DERIVATIVE_JOB_TIMEOUT,
+    )

@@ -1,0 +1,222 @@
+"""Ingest: the one entry point through which originals enter the store.
+
+``ingest(file, provenance, actor)`` sniffs the real type, decodes fully, enforces limits,
+fingerprints the image, stores the original once under a private content-addressed key, and
+writes the rows in one transaction. Derivatives and moderation are enqueued on commit.
+Every refusal is an :class:`IngestError` with a stable code, and leaves no row and no file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from pydantic import ValidationError
+
+from . import derivatives, imaging, storage
+from .models import ApiToken, Asset, GenerativeModel, Provenance
+from .schemas import ProvenanceIn
+from .signals import asset_ingested
+
+logger = logging.getLogger(__name__)
+
+# code -> HTTP status used by the API
+STATUS_BY_CODE = {
+    "empty": 400,
+    "missing_file": 400,
+    "invalid_json": 400,
+    "unsupported_type": 415,
+    "too_large": 413,
+    "too_many_pixels": 422,
+    "corrupt": 422,
+    "truncated": 422,
+    "polyglot": 422,
+    "animated": 422,
+    "invalid_metadata": 422,
+}
+
+
+class IngestError(Exception):
+    """A refused ingest. ``code`` is stable (for machines), ``message`` is for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    @property
+    def http_status(self) -> int:
+        return STATUS_BY_CODE.get(self.code, 400)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    asset: Asset
+    created: bool
+
+
+def parse_provenance(raw: ProvenanceIn | dict[str, Any] | str | bytes) -> ProvenanceIn:
+    """Validate provenance from JSON text or a dict; raise IngestError with a readable message."""
+    if isinstance(raw, ProvenanceIn):
+        return raw
+    if isinstance(raw, str | bytes):
+        try:
+            raw = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise IngestError("invalid_json", f"The provenance is not valid JSON: {exc}.")
+    if not isinstance(raw, dict):
+        raise IngestError("invalid_metadata", "The provenance must be a JSON object.")
+    try:
+        prov = ProvenanceIn.model_validate(raw)
+    except ValidationError as exc:
+        raise IngestError("invalid_metadata", "Invalid provenance: " + _describe(exc))
+    params_size = len(json.dumps(prov.params))
+    if params_size > settings.INGEST_MAX_PARAMS_BYTES:
+        raise IngestError(
+            "invalid_metadata",
+            f"Invalid provenance: params is {params_size:,} bytes as JSON; "
+            f"the limit is {settings.INGEST_MAX_PARAMS_BYTES:,}.",
+        )
+    return prov
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "provenance"
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts) + "."
+
+
+def read_upload(file: IO[bytes] | bytes) -> bytes:
+    """Read at most the byte limit (plus one byte to notice excess) from an upload."""
+    limit = settings.INGEST_MAX_BYTES
+    if isinstance(file, bytes | bytearray):
+        data = bytes(file)
+    else:
+        size = getattr(file, "size", None)
+        if size is not None and size > limit:
+            raise _too_large(size)
+        if hasattr(file, "seek"):
+            file.seek(0)
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(len(data))
+    if not data:
+        raise IngestError("empty", "The file is empty.")
+    return data
+
+
+def _too_large(size: int) -> IngestError:
+    return IngestError(
+        "too_large",
+        f"The file is {size:,} bytes or more; the limit is {settings.INGEST_MAX_BYTES:,} bytes.",
+    )
+
+
+def ingest(
+    file: IO[bytes] | bytes,
+    provenance: ProvenanceIn | dict[str, Any] | str | bytes,
+    actor: Any = None,
+    *,
+    token: ApiToken | None = None,
+    filename: str = "",
+    title: str = "",
+    alt_text: str = "",
+) -> IngestResult:
+    """Store a new original, or return the existing asset with the same content."""
+    prov = parse_provenance(provenance)
+    data = read_upload(file)
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = Asset.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        return IngestResult(existing, created=False)
+
+    try:
+        im, info = imaging.open_image(data, derivatives.limits())
+        small = imaging.normalize(im, imaging.thumbnail_size(info.width, info.height, 256))
+        del im
+    except imaging.ImagingError as exc:
+        raise IngestError(exc.code, exc.message)
+    phash = imaging.perceptual_hash(small)
+    lqip, colour = imaging.placeholder(small)
+
+    model = _generative_model(prov)
+    asset_id = uuid.uuid4()
+    key = storage.original_key(asset_id, sha256, info.extension)
+    stored_as = storage.originals().save(key, ContentFile(data))
+    try:
+        if stored_as != key:
+            raise RuntimeError(f"storage wrote {stored_as!r} instead of {key!r}")
+        with transaction.atomic():
+            asset = Asset.objects.create(
+                id=asset_id,
+                sha256=sha256,
+                original_key=key,
+                format=info.format,
+                mime_type=info.mime_type,
+                width=info.width,
+                height=info.height,
+                bytes=len(data),
+                has_alpha=info.has_alpha,
+                phash=phash,
+                placeholder=lqip,
+                dominant_color=colour,
+                original_filename=(filename or "")[:255],
+                title=title[:200],
+                alt_text=alt_text[:500],
+                uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                uploaded_via=token,
+            )
+            Provenance.objects.create(
+                asset=asset,
+                model=model,
+                prompt=prov.prompt,
+                negative_prompt=prov.negative_prompt,
+                seed="" if prov.seed is None else str(prov.seed),
+                params=prov.params,
+                generated_at=prov.generated_at,
+                source_platform=prov.source.platform,
+                source_job_id=prov.source.job_id,
+            )
+            derivatives.ensure_rows(asset)
+            derivatives.schedule(asset.id)
+            transaction.on_commit(lambda: asset_ingested.send(sender=Asset, asset_id=asset.id))
+    except IntegrityError:
+        _discard(stored_as)
+        existing = Asset.objects.filter(sha256=sha256).first()
+        if existing is not None:  # the same content won a race with us
+            return IngestResult(existing, created=False)
+        raise
+    except BaseException:
+        _discard(stored_as)
+        raise
+    logger.info(
+        "ingested asset %s (%s %dx%d, %d bytes) model=%s",
+        asset.id, info.format, info.width, info.height, len(data), model,
+    )
+    return IngestResult(asset, created=True)
+
+
+def _generative_model(prov: ProvenanceIn) -> GenerativeModel:
+    name, version = prov.model.name, prov.model.version
+    try:
+        with transaction.atomic():
+            return GenerativeModel.objects.get_or_create(name=name, version=version)[0]
+    except IntegrityError:
+        return GenerativeModel.objects.get(name=name, version=version)
+
+
+def _discard(key: str) -> None:
+    try:
+        storage.originals().delete(key)
+    except Exception:  # never mask the original error
+        logger.exception("could not remove %s after a failed ingest", key)

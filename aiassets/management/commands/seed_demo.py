@@ -1,0 +1,112 @@
+"""Demo data for `make run`: an admin, an editor and a moderator, models and synthetic images.
+
+Idempotent: users and models are created once, images are deduplicated by content.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from tqdm import tqdm
+
+from aiassets import synth
+from aiassets.ingest import ingest
+from aiassets.models import GenerativeModel
+
+MODELS = [
+    ("Lumen Diffusion", "3.1", "CreativeML Open RAIL-M", "No use to harm, deceive or harass.", False),
+    ("Aurora XL", "1.0", "Apache-2.0", "", False),
+    ("PixelForge", "2.4", "PixelForge Editorial Licence", "Editorial use only; no advertising.", True),
+    ("Nimbus Turbo", "0.9", "CC BY-NC 4.0", "Non-commercial use only.", False),
+]
+SUBJECTS = ["lighthouse", "fox", "city at dusk", "orchard", "glacier", "tram", "koi pond",
+            "desert dunes", "violin", "market stall", "observatory", "heron", "paper lanterns"]
+STYLES = ["watercolour", "risograph print", "oil on canvas", "isometric render", "linocut",
+          "35mm film still", "art deco poster", "soft pastel"]
+SIZES = [(1024, 1024), (1536, 1024), (1024, 1536), (1920, 1080), (896, 1344), (1344, 768),
+         (1200, 1200), (800, 1200), (2048, 1152), (640, 960)]
+FORMATS = [("PNG", {}), ("JPEG", {"quality": 92}), ("WEBP", {"quality": 90}), ("PNG", {})]
+
+
+class Command(BaseCommand):
+    help = "Create demo users, generative models and synthetic images (safe to re-run)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=48)
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, count: int, no_progress: bool, **options):
+        password = self._password()
+        self._user("admin", password, superuser=True)
+        self._user("editor", password, group="editors")
+        self._user("moderator", password, group="moderators")
+        models = [
+            GenerativeModel.objects.get_or_create(
+                name=name,
+                version=version,
+                defaults={
+                    "licence": licence,
+                    "usage_restrictions": restrictions,
+                    "restricts_public_use": restricted,
+                },
+            )[0]
+            for name, version, licence, restrictions, restricted in MODELS
+        ]
+        rng = random.Random(7)
+        now = timezone.now()
+        created = 0
+        for i in tqdm(range(count), unit="image", disable=no_progress, file=self.stderr._out):
+            model = models[i % len(models)]
+            width, height = SIZES[i % len(SIZES)]
+            fmt, opts = FORMATS[i % len(FORMATS)]
+            style = "flat" if i % 3 == 0 else "photo"
+            image = synth.artwork(width, height, seed=1000 + i, style=style)
+            subject, art = rng.choice(SUBJECTS), rng.choice(STYLES)
+            provenance = {
+                "model": {"name": model.name, "version": model.version},
+                "prompt": f"a {subject}, {art}, highly detailed, soft light",
+                "negative_prompt": "blurry, watermark, text",
+                "seed": rng.randrange(2**32),
+                "params": {"steps": rng.choice([20, 28, 40]), "cfg": rng.choice([5, 6.5, 7]),
+                           "sampler": rng.choice(["euler_a", "dpmpp_2m", "ddim"])},
+                "generated_at": (now - timedelta(hours=i * 5)).isoformat(),
+                "source": {"platform": "demo-seed", "job_id": f"demo-{i:03d}"},
+            }
+            result = ingest(
+                synth.encode(image, fmt, **opts),
+                provenance,
+                filename=f"demo-{i:03d}.{fmt.lower()}",
+                title=f"{subject.capitalize()} ({art})",
+                alt_text=f"Synthetic {art} artwork of a {subject}",
+            )
+            created += result.created
+        self.stdout.write(f"Demo images: {created} new, {count - created} already present.")
+        self.stdout.write(
+            "Log in at http://127.0.0.1:8000/admin/ as admin, editor or moderator, "
+            f"password: {password}"
+        )
+
+    def _password(self) -> str:
+        path = settings.VAR_DIR / "demo-password.txt"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(9))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def _user(self, username: str, password: str, superuser: bool = False, group: str = ""):
+        user, made = User.objects.get_or_create(
+            username=username, defaults={"is_staff": True, "is_superuser": superuser}
+        )
+        if made:
+            user.set_password(password)
+            user.save()
+        if group:
+            user.groups.add(Group.objects.get_or_create(name=group)[0])
+        return user

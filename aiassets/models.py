@@ -1,0 +1,248 @@
+"""The canonical store: generative models, assets (immutable originals), provenance, variants."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Prefetch
+from django.utils import timezone
+
+
+class GenerativeModel(models.Model):
+    """A model (and version) that generates images, with its licence and restrictions."""
+
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=100, blank=True, default="")
+    licence = models.CharField(max_length=200, blank=True, default="")
+    licence_url = models.URLField(blank=True, default="")
+    usage_restrictions = models.TextField(blank=True, default="")
+    restricts_public_use = models.BooleanField(
+        default=False,
+        help_text="The licence restricts public display: moderation sends these to human review.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="genmodel_name_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}".strip()
+
+
+class ModerationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    TAKEN_DOWN = "taken_down", "Taken down"
+
+
+class AssetQuerySet(models.QuerySet):
+    def with_variants(self) -> AssetQuerySet:
+        """Everything a page needs, in a fixed number of queries: provenance, model, variants."""
+        return self.select_related("provenance__model").prefetch_related(
+            Prefetch(
+                "variants",
+                queryset=Variant.objects.filter(status=Variant.Status.READY).order_by("width"),
+                to_attr="ready_variants",
+            )
+        )
+
+    def public(self) -> AssetQuerySet:
+        return self.filter(moderation_status=ModerationStatus.APPROVED, published=True)
+
+
+class Asset(models.Model):
+    """An original image. Its id, content hash and stored file never change."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    original_key = models.CharField(max_length=255, editable=False)
+    format = models.CharField(max_length=10, editable=False)
+    mime_type = models.CharField(max_length=40, editable=False)
+    width = models.PositiveIntegerField(editable=False, help_text="As displayed.")
+    height = models.PositiveIntegerField(editable=False, help_text="As displayed.")
+    bytes = models.PositiveBigIntegerField(editable=False)
+    has_alpha = models.BooleanField(default=False, editable=False)
+    phash = models.CharField(max_length=16, db_index=True, editable=False)
+    placeholder = models.TextField(blank=True, default="", editable=False)
+    dominant_color = models.CharField(max_length=7, blank=True, default="", editable=False)
+    original_filename = models.CharField(max_length=255, blank=True, default="", editable=False)
+
+    title = models.CharField(max_length=200, blank=True, default="")
+    alt_text = models.CharField(
+        max_length=500, blank=True, default="", help_text="Describes the image for screen readers."
+    )
+    moderation_status = models.CharField(
+        max_length=20,
+        choices=ModerationStatus.choices,
+        default=ModerationStatus.PENDING,
+        editable=False,
+        db_index=True,
+    )
+    published = models.BooleanField(default=False)
+    delivery_version = models.PositiveIntegerField(default=1, editable=False)
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+    uploaded_via = models.ForeignKey(
+        "ApiToken", null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("rebuild_variants", "Can rebuild variants")]
+
+    def __str__(self) -> str:
+        return self.title or f"Asset {str(self.id)[:8]}"
+
+    @property
+    def aspect_ratio(self) -> float:
+        return self.width / self.height
+
+    @property
+    def is_public(self) -> bool:
+        return self.moderation_status == ModerationStatus.APPROVED and self.published
+
+    def default_alt(self) -> str:
+        return self.alt_text or self.title or "AI-generated image"
+
+
+class Provenance(models.Model):
+    """How an asset was made. Written once at ingest; shown read-only."""
+
+    asset = models.OneToOneField(
+        Asset, primary_key=True, on_delete=models.CASCADE, related_name="provenance"
+    )
+    model = models.ForeignKey(GenerativeModel, on_delete=models.PROTECT, related_name="provenances")
+    prompt = models.TextField()
+    negative_prompt = models.TextField(blank=True, default="")
+    # Seeds are often unsigned 64-bit: kept as decimal text so none is truncated.
+    seed = models.CharField(max_length=20, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
+    generated_at = models.DateTimeField()
+    source_platform = models.CharField(max_length=100, blank=True, default="")
+    source_job_id = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "provenance"
+
+    def __str__(self) -> str:
+        return f"Provenance of {self.asset_id}"
+
+
+class Variant(models.Model):
+    """One derivative (width × format) of an asset, stored under a content-addressed key."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="variants")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    format = models.CharField(max_length=10)
+    recipe = models.CharField(
+        max_length=16, help_text="Hash of every setting that shapes the bytes (encoder, quality)."
+    )
+    key = models.CharField(max_length=255)
+    bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    error = models.TextField(blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["asset", "format", "width"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "width", "format", "recipe"], name="variant_spec_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.width}w {self.format} ({self.status})"
+
+    @property
+    def mime_type(self) -> str:
+        from .imaging import OUTPUT_FORMATS
+
+        return OUTPUT_FORMATS[self.format][1]
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def authenticate(self, raw: str) -> ApiToken | None:
+        if not raw or len(raw) > 200:
+            return None
+        return self.filter(token_hash=_hash_token(raw), is_active=True).first()
+
+
+class ApiToken(models.Model):
+    """A bearer token for one generator. Only its SHA-256 is stored."""
+
+    PREFIX = "aia_"
+
+    name = models.CharField(max_length=100, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text="First characters, to tell tokens apart.")
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    def set_new_token(self) -> str:
+        """Give this row a fresh token; returns the raw token, which is never stored."""
+        raw = self.PREFIX + secrets.token_urlsafe(32)
+        self.token_hash = _hash_token(raw)
+        self.hint = raw[:10]
+        return raw
+
+    @classmethod
+    def issue(cls, name: str, created_by=None) -> tuple[ApiToken, str]:
+        """Create a token; returns the row and the raw token."""
+        token = cls(name=name, created_by=created_by)
+        raw = token.set_new_token()
+        token.save()
+        return token, raw
+
+
+__all__ = [
+    "ApiToken",
+    "Asset",
+    "GenerativeModel",
+    "ModerationStatus",
+    "Provenance",
+    "Variant",
+]

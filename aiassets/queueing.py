@@ -1,0 +1,111 @@
+"""The one way to enqueue a job: RQ when REDIS_URL is set, in-process otherwise.
+
+Payloads are ids only. Deterministic job ids collapse duplicates: a job with the same id that
+is queued, scheduled or running is reused; a finished or failed one is replaced. If Redis is
+unreachable the job is logged as not enqueued and the data stays as it is (pending), for
+``reconcile_variants`` or a later request to pick up. Nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_STATES = {"queued", "started", "deferred", "scheduled"}
+
+
+def _resolve(func: Callable[..., Any] | str) -> Callable[..., Any]:
+    return import_string(func) if isinstance(func, str) else func
+
+
+def enqueue(
+    queue: str,
+    func: Callable[..., Any] | str,
+    *args: Any,
+    job_id: str | None = None,
+    retries: int = 0,
+    retry_intervals: list[int] | None = None,
+    timeout: int | None = None,
+) -> str | None:
+    """Enqueue ``func(*args)`` on ``queue`` now. Returns the job id, or None when run inline."""
+    if settings.JOBS_INLINE:
+        _run_inline(_resolve(func), args, retries)
+        return None
+    return _enqueue_rq(queue, func, args, job_id, retries, retry_intervals, timeout)
+
+
+def enqueue_on_commit(queue: str, func: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> None:
+    """Enqueue once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(partial(enqueue, queue, func, *args, **kwargs))
+
+
+def _run_inline(func: Callable[..., Any], args: tuple[Any, ...], retries: int) -> None:
+    for attempt in range(retries + 1):
+        try:
+            func(*args)
+            return
+        except Exception:
+            last = attempt == retries
+            logger.exception(
+                "in-process job %s%s failed (attempt %d of %d)",
+                getattr(func, "__name__", func),
+                args,
+                attempt + 1,
+                retries + 1,
+            )
+            if last:
+                return
+
+
+def _enqueue_rq(
+    queue_name: str,
+    func: Callable[..., Any] | str,
+    args: tuple[Any, ...],
+    job_id: str | None,
+    retries: int,
+    retry_intervals: list[int] | None,
+    timeout: int | None,
+) -> str | None:
+    import django_rq
+    from redis.exceptions import RedisError
+    from rq import Retry
+    from rq.exceptions import DuplicateJobError, NoSuchJobError
+    from rq.job import Job
+
+    options: dict[str, Any] = {}
+    if retries:
+        options["retry"] = Retry(max=retries, interval=retry_intervals or 0)
+    if timeout:
+        options["job_timeout"] = timeout
+    try:
+        queue = django_rq.get_queue(queue_name, commit_mode="auto")
+        if job_id is None:
+            return queue.enqueue(func, *args, **options).id
+        for _ in range(3):
+            try:
+                return queue.enqueue(func, *args, job_id=job_id, unique=True, **options).id
+            except DuplicateJobError:
+                try:
+                    existing = Job.fetch(job_id, connection=queue.connection)
+                except NoSuchJobError:
+                    continue  # expired in between: try again
+                if existing.get_status(refresh=True) in ACTIVE_STATES:
+                    return job_id
+                existing.delete()  # finished or failed: replace it with a fresh run
+        logger.error("could not enqueue job %s on %s after 3 tries", job_id, queue_name)
+        return None
+    except RedisError:
+        logger.exception(
+            "Redis is unreachable: job %s on queue %s was not enqueued; it stays pending",
+            job_id or func,
+            queue_name,
+        )
+        return None

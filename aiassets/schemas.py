@@ -1,0 +1,66 @@
+"""The provenance a generator sends, validated strictly. Shared by ingest, the API and import."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _no_control(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+class ModelRef(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    version: str = Field(default="", max_length=100)
+
+    _check = field_validator("name", "version")(_no_control)
+
+
+class SourceRef(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    platform: str = Field(default="", max_length=100)
+    job_id: str = Field(default="", max_length=200)
+
+    _check = field_validator("platform", "job_id")(_no_control)
+
+
+class ProvenanceIn(BaseModel):
+    """What a generator tells us about an image. Strings are untrusted text, stored as given."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    model: ModelRef
+    prompt: str = Field(min_length=1, max_length=20_000)
+    negative_prompt: str = Field(default="", max_length=20_000)
+    seed: int | None = Field(default=None, ge=-(2**63), le=2**64 - 1)
+    params: dict[str, Any] = Field(default_factory=dict)
+    generated_at: datetime
+    source: SourceRef = Field(default_factory=SourceRef)
+
+    _check = field_validator("prompt", "negative_prompt")(_no_control)
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be an integer")
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        return value
+
+    @field_validator("generated_at")
+    @classmethod
+    def _when(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        if value > datetime.now(UTC) + timedelta(days=1):
+            raise ValueError("is in the future")
+        return value

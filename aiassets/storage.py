@@ -1,0 +1,58 @@
+"""Where files live. Originals and variants each have their own storage alias.
+
+Storages are looked up on every call (never cached at import) so tests and settings changes
+take effect. Keys are content-addressed: a key's bytes never change.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.files.storage import Storage, storages
+from storages.backends.s3 import S3Storage
+
+from .imaging import OUTPUT_FORMATS
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+_EXT_MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "avif": "image/avif"}
+
+
+def originals() -> Storage:
+    return storages["originals"]
+
+
+def variants() -> Storage:
+    return storages["variants"]
+
+
+def original_key(asset_id: uuid.UUID, sha256: str, ext: str) -> str:
+    return f"originals/{asset_id}/{sha256}.{ext}"
+
+
+def variant_key(asset_id: uuid.UUID, sha256: str, width: int, fmt: str, recipe: str) -> str:
+    ext = OUTPUT_FORMATS[fmt][2]
+    return f"variants/{asset_id}/{sha256[:16]}/{width}w-{recipe}.{ext}"
+
+
+def _content_type(name: str) -> str:
+    return _EXT_MIME.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+
+
+class OriginalsS3Storage(S3Storage):
+    """Private originals: never cacheable by shared caches, never public."""
+
+    def get_object_parameters(self, name: str) -> dict:
+        params = super().get_object_parameters(name)
+        params.setdefault("ContentType", _content_type(name))
+        params.setdefault("CacheControl", "private, no-store")
+        return params
+
+
+class VariantsS3Storage(S3Storage):
+    """Variants: content-addressed keys, so every object is immutable."""
+
+    def get_object_parameters(self, name: str) -> dict:
+        params = super().get_object_parameters(name)
+        params.setdefault("ContentType", _content_type(name))
+        params.setdefault("CacheControl", IMMUTABLE)
+        return params

@@ -1,0 +1,242 @@
+"""Settings for aiassets, all from the environment (django-environ), with safe embedded defaults.
+
+Defaults run the whole product on one machine with nothing installed: SQLite under var/,
+files under var/media, and jobs in-process. Production sets DATABASE_URL, REDIS_URL,
+STORAGE=s3 and the AWS_* variables. See the configuration table in README.md.
+"""
+
+import secrets
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
+
+
+def _local_secret_key() -> str:
+    """A per-checkout key kept in var/, so a fresh clone needs no configuration."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="") or _local_secret_key()
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_rq",
+    "imagekit",
+    "ninja",
+    "aiassets",
+    "moderation",
+    "delivery",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "aiassets.middleware.IngestSizeLimitMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and IMMEDIATE transactions let the web process and a worker share the file.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
+        "TEST_DATABASE_NAME", default="aiassets_test"
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/media-not-served/"  # nothing is served from MEDIA_ROOT directly
+
+STORAGE = env("STORAGE", default="local")  # "local" or "s3"
+_STATIC = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
+
+if STORAGE == "s3":
+    _S3_COMMON = {
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+        "region_name": env("AWS_S3_REGION_NAME", default="us-east-1"),
+        "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+        "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+        "signature_version": "s3v4",
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": 600,
+    }
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET")},
+        },
+        "originals": {
+            "BACKEND": "aiassets.storage.OriginalsS3Storage",
+            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET")},
+        },
+        "variants": {
+            "BACKEND": "aiassets.storage.VariantsS3Storage",
+            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_VARIANTS_BUCKET")},
+        },
+        "staticfiles": _STATIC,
+    }
+elif STORAGE == "local":
+    STORAGES = {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT / "private", "base_url": MEDIA_URL},
+        },
+        "originals": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT / "private", "base_url": MEDIA_URL},
+        },
+        "variants": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": MEDIA_ROOT / "public",
+                "base_url": MEDIA_URL,
+                "allow_overwrite": True,
+            },
+        },
+        "staticfiles": _STATIC,
+    }
+else:
+    raise environ.ImproperlyConfigured(f"STORAGE must be 'local' or 's3', not {STORAGE!r}")
+
+FILE_UPLOAD_TEMP_DIR = None
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# imagekit renders admin previews; its cache lives beside the originals, never in public.
+IMAGEKIT_DEFAULT_FILE_STORAGE = "originals"
+IMAGEKIT_CACHEFILE_DIR = "previews"
+IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.JustInTime"
+IMAGEKIT_SPEC_CACHEFILE_NAMER = "imagekit.cachefiles.namers.source_name_dot_hash"
+
+# --- Ingest limits --------------------------------------------------------------------------
+INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=64 * 1024 * 1024)
+INGEST_MAX_PIXELS = env.int("INGEST_MAX_PIXELS", default=100_000_000)
+INGEST_MAX_SIDE = env.int("INGEST_MAX_SIDE", default=20_000)
+INGEST_ALLOW_ANIMATED = env.bool("INGEST_ALLOW_ANIMATED", default=False)
+INGEST_MAX_PARAMS_BYTES = env.int("INGEST_MAX_PARAMS_BYTES", default=64 * 1024)
+
+# --- Derivatives ----------------------------------------------------------------------------
+# Widths and encoder settings chosen with bench/derivatives.py: see README "Derivative defaults".
+DERIVATIVE_WIDTHS = env.list("DERIVATIVE_WIDTHS", cast=int, default=[320, 640, 960, 1280, 1600, 1920, 2560])
+DERIVATIVE_FORMATS = {
+    "avif": {"quality": env.int("AVIF_QUALITY", default=70), "speed": env.int("AVIF_SPEED", default=8)},
+    "webp": {"quality": env.int("WEBP_QUALITY", default=88), "method": env.int("WEBP_METHOD", default=4)},
+    "jpeg": {"quality": env.int("JPEG_QUALITY", default=82)},
+}
+DERIVATIVE_MAX_ATTEMPTS = env.int("DERIVATIVE_MAX_ATTEMPTS", default=3)
+DERIVATIVE_RETRY_INTERVALS = env.list("DERIVATIVE_RETRY_INTERVALS", cast=int, default=[10, 60])
+DERIVATIVE_STALE_MINUTES = env.int("DERIVATIVE_STALE_MINUTES", default=30)
+DERIVATIVE_JOB_TIMEOUT = env.int("DERIVATIVE_JOB_TIMEOUT", default=600)
+
+# --- Jobs -----------------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")
+# Without Redis every job runs in-process, right after the transaction that asked for it.
+JOBS_INLINE = env.bool("JOBS_INLINE", default=not REDIS_URL)
+JOB_QUEUES = ("derivatives", "moderation", "purge", "default")
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": DERIVATIVE_JOB_TIMEOUT}
+    for name in JOB_QUEUES
+}
+# We enqueue from transaction.on_commit ourselves; django-rq must not defer a second time.
+RQ = {"COMMIT_MODE": "auto"}
+RQ_SHOW_ADMIN_LINK = True
+
+# --- Delivery -------------------------------------------------------------------------------
+# The CDN in front of the origin view; empty means this server is the origin and the edge.
+DELIVERY_PUBLIC_BASE_URL = env("DELIVERY_PUBLIC_BASE_URL", default="")
+DELIVERY_SIGNED_URL_TTL = env.int("DELIVERY_SIGNED_URL_TTL", default=600)
+# aiassets builds variant URLs through this hook, so it never imports delivery itself.
+AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG and env.bool("HTTPS", default=False))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env.bool("HTTPS", default=False):
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"PIL": {"level": "WARNING"}},
+}

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from aiassets.api import api
+
+urlpatterns = [
+    path("admin/django-rq/", include("django_rq.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("delivery.urls")),
+]

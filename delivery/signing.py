@@ -1,0 +1,70 @@
+"""URLs for variants: immutable public ones, and signed, expiring ones for everything else.
+
+A signature is an HMAC-SHA256 (django.core.signing.Signer) over a canonical string of the
+method, the path and the expiry. Verification is constant-time and accepts keys from
+SECRET_KEY_FALLBACKS, so keys rotate without breaking live URLs. Expiries are rounded up to
+the minute so a URL stays the same (and cacheable) for a while.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+from django.core import signing
+
+from aiassets.imaging import OUTPUT_FORMATS
+from aiassets.models import Asset, Variant
+
+SALT = "aiassets.delivery.url"
+URL_PREFIX = "/media/v"
+
+
+class SignatureExpired(signing.BadSignature):
+    pass
+
+
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=SALT, algorithm="sha256")
+
+
+def _canonical(method: str, path: str, expires: int) -> str:
+    return f"{method.upper()}\n{path}\n{expires}"
+
+
+def variant_path(asset: Asset, variant: Variant) -> str:
+    """The path names the asset, its content hash, the delivery version and the spec."""
+    ext = OUTPUT_FORMATS[variant.format][2]
+    return (
+        f"{URL_PREFIX}/{asset.id}/{asset.sha256[:16]}/{asset.delivery_version}/"
+        f"{variant.width}w-{variant.recipe}.{ext}"
+    )
+
+
+def sign_path(path: str, ttl: int | None = None, now: float | None = None) -> str:
+    """``path?exp=…&sig=…``, valid for at least ``ttl`` seconds (default 10 minutes)."""
+    ttl = settings.DELIVERY_SIGNED_URL_TTL if ttl is None else ttl
+    now = time.time() if now is None else now
+    expires = math.ceil((now + ttl) / 60) * 60
+    sig = _signer().signature(_canonical("GET", path, expires))
+    return f"{path}?exp={expires}&sig={sig}"
+
+
+def verify(path: str, expires: str, sig: str, now: float | None = None) -> int:
+    """Check a signature; return seconds of life left. Raise BadSignature or SignatureExpired."""
+    if not expires.isdigit() or not sig or len(sig) > 128:
+        raise signing.BadSignature("malformed signature")
+    _signer().unsign(f"{_canonical('GET', path, int(expires))}:{sig}")
+    left = int(expires) - int(time.time() if now is None else now)
+    if left <= 0:
+        raise SignatureExpired("signature expired")
+    return left
+
+
+def variant_url(asset: Asset, variant: Variant, *, ttl: int | None = None) -> str:
+    """An immutable public URL for public assets; a signed, expiring one otherwise."""
+    path = variant_path(asset, variant)
+    if asset.is_public:
+        return settings.DELIVERY_PUBLIC_BASE_URL.rstrip("/") + path
+    return sign_path(path, ttl)

@@ -1,0 +1,30 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class HexConverter:
+    regex = "[0-9a-f]{16}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class RecipeConverter(HexConverter):
+    regex = "[0-9a-f]{8}"
+
+
+register_converter(HexConverter, "hex16")
+register_converter(RecipeConverter, "recipe")
+
+app_name = "delivery"
+urlpatterns = [
+    path(
+        "media/v/<uuid:asset_id>/<hex16:sha16>/<int:version>/<int:width>w-<recipe:recipe>.<str:ext>",
+        views.origin,
+        name="origin",
+    ),
+]
