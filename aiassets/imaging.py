@@ -123,8 +123,12 @@ def describe_unknown(data: bytes) -> str:
     return "an unrecognised file type"
 
 
+CORRUPT = -(2**62)  # the structure is invalid, not merely cut short
+
+
 def _trailing_bytes(fmt: str, data: bytes) -> int:
-    """How many bytes follow the end of the image stream; negative if the stream is cut short."""
+    """How many bytes follow the end of the image stream: -1 if the stream is cut short,
+    CORRUPT if its structure is invalid."""
     if fmt == "PNG":
         return _png_trailing(data)
     if fmt == "JPEG":
@@ -132,7 +136,9 @@ def _trailing_bytes(fmt: str, data: bytes) -> int:
     if fmt == "WEBP":
         declared = struct.unpack("<I", data[4:8])[0] + 8
         declared += declared % 2  # RIFF chunks are padded to even sizes
-        return len(data) - declared if len(data) != declared - 1 else 0
+        if len(data) < declared - 1:
+            return -1
+        return max(0, len(data) - declared)
     if fmt == "AVIF":
         return _isobmff_trailing(data)
     return 0
@@ -142,6 +148,8 @@ def _png_trailing(data: bytes) -> int:
     pos = 8
     while pos + 8 <= len(data):
         length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
+        if not ctype.isalpha() or (pos == 8 and ctype != b"IHDR"):
+            return CORRUPT
         pos += 12 + length
         if ctype == b"IEND":
             return len(data) - pos
@@ -253,13 +261,15 @@ def open_image(data: bytes, limits: Limits) -> tuple[Image.Image, Inspection]:
     try:
         im.load()
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
-        if "truncated" in str(exc).lower() or _trailing_bytes(fmt, data) < 0:
+        if "truncated" in str(exc).lower() or _trailing_bytes(fmt, data) == -1:
             raise ImagingError("truncated", f"The {fmt} file is truncated: its data ends early.")
         raise ImagingError("corrupt", f"The {fmt} file could not be decoded: {exc}.")
     except Image.DecompressionBombError:
         raise ImagingError("too_many_pixels", "The image declares far too many pixels.")
 
     trailing = _trailing_bytes(fmt, data)
+    if trailing == CORRUPT:
+        raise ImagingError("corrupt", f"The {fmt} file's structure is invalid.")
     if trailing < 0:
         raise ImagingError("truncated", f"The {fmt} file is truncated: its data ends early.")
     if trailing > 0 and data[-trailing:].strip(b"\x00") != b"":
@@ -291,7 +301,7 @@ def open_image(data: bytes, limits: Limits) -> tuple[Image.Image, Inspection]:
 
 
 def _broken(fmt: str, data: bytes) -> ImagingError:
-    if _trailing_bytes(fmt, data) < 0:
+    if _trailing_bytes(fmt, data) == -1:
         return ImagingError("truncated", f"The {fmt} file is truncated: its data ends early.")
     return ImagingError("corrupt", f"The file starts like {fmt} but is not a valid {fmt} image.")
 
