@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from ninja import File, Form, NinjaAPI, Schema
+from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
@@ -155,10 +155,10 @@ def create_asset(
         )
     result = ingest(file, provenance, token=request.auth, filename=file.name or "")
     asset = result.asset
-    return (201 if result.created else 200), {
-        "id": asset.id,
-        "moderation_status": asset.moderation_status,
-    }
+    return Status(
+        201 if result.created else 200,
+        {"id": asset.id, "moderation_status": asset.moderation_status},
+    )
 
 
 @api.get("/assets/{asset_id}", response={200: AssetOut, **ERRORS}, tags=["assets"])
@@ -171,10 +171,10 @@ def get_asset(request: HttpRequest, asset_id: uuid.UUID):
         .first()
     )
     if asset is None:
-        return 404, {"error": {"code": "not_found", "message": f"No asset {asset_id}."}}
+        return Status(404, {"error": {"code": "not_found", "message": f"No asset {asset_id}."}})
     url_for = import_string(settings.AIASSETS_VARIANT_URL)
     prov = asset.provenance
-    return 200, {
+    return Status(200, {
         "id": asset.id,
         "sha256": asset.sha256,
         "moderation_status": asset.moderation_status,
@@ -208,4 +208,4 @@ def get_asset(request: HttpRequest, asset_id: uuid.UUID):
             }
             for v in sorted(asset.variants.all(), key=lambda v: (v.format, v.width))
         ],
-    }
+    })

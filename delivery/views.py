@@ -64,7 +64,8 @@ def origin(
     except (FileNotFoundError, OSError) as exc:
         logger.error("variant %s is ready but its file is unreadable: %s", variant.key, exc)
         raise Http404("missing file")
-    response = HttpResponse(b"" if request.method == "HEAD" else body, content_type=variant.mime_type)
-    response.headers.update(headers)
+    response = HttpResponse(
+        b"" if request.method == "HEAD" else body, content_type=variant.mime_type, headers=headers
+    )
     response["Content-Length"] = str(len(body))
     return response
