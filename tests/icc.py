@@ -20,6 +20,7 @@ P3_D50 = {
     b"bXYZ": (0.1571, 0.0666, 0.7841),
 }
 WIDE_GAMUT_DESCRIPTION = "Test P3 gamut"
+D50 = (0.9642, 1.0, 0.8249)
 
 
 def srgb_profile() -> bytes:
@@ -75,3 +76,40 @@ def wide_gamut_profile() -> bytes:
 def load(profile: bytes) -> ImageCms.ImageCmsProfile:
     """Parse ICC bytes with lcms (raises PyCMSError/OSError when it refuses them)."""
     return ImageCms.ImageCmsProfile(io.BytesIO(profile))
+
+
+def _mluc(text: str) -> bytes:
+    encoded = text.encode("utf-16-be")
+    return b"mluc" + struct.pack(">IIIIII", 0, 1, 12, 0x656E5553, len(encoded), 28) + encoded
+
+
+def _pad4(data: bytes) -> bytes:
+    return data + b"\x00" * (-len(data) % 4)
+
+
+def gray_profile(gamma: float = 2.2, description: str = "Test Gray 2.2") -> bytes:
+    """A minimal ICC v4 grayscale display profile (D50 white, one gamma curve)."""
+    tags = [
+        (b"desc", _mluc(description)),
+        (b"cprt", _mluc("No copyright")),
+        (b"wtpt", b"XYZ \x00\x00\x00\x00" + b"".join(s15fixed16(v) for v in D50)),
+        (b"kTRC", b"curv\x00\x00\x00\x00" + struct.pack(">IH", 1, round(gamma * 256))),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = [], b""
+    for sig, data in tags:
+        table.append(struct.pack(">4sII", sig, offset + len(body), len(data)))
+        body += _pad4(data)
+    size = offset + len(body)
+    header = (
+        struct.pack(">I4sI4s4s4s", size, b"lcms", 0x04300000, b"mntr", b"GRAY", b"XYZ ")
+        + struct.pack(">6H", 2024, 1, 1, 0, 0, 0)
+        + b"acsp"
+        + b"\x00" * 24  # platform, flags, manufacturer, model, attributes
+        + struct.pack(">I", 0)  # rendering intent: perceptual
+        + b"".join(s15fixed16(v) for v in D50)
+        + b"lcms"
+        + b"\x00" * 44  # profile ID and reserved
+    )
+    assert len(header) == 128, len(header)
+    return header + struct.pack(">I", len(tags)) + b"".join(table) + body

@@ -26,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, help="Write the per-file report as JSON lines.")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, directory: Path, manifest: Path | None, report: Path | None, **options):
+    def handle(self, directory, manifest, report, **options):
+        directory = Path(directory)
+        manifest = Path(manifest) if manifest else None
+        report = Path(report) if report else None
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a directory.")
         entries = self._entries(directory, manifest)
