@@ -7,12 +7,14 @@ from typing import Any
 from . import derivatives
 
 
-class BuildIncomplete(Exception):
-    """Some variants failed but have attempts left: RQ retries the job."""
+class BuildFailed(Exception):
+    """Some variants failed. RQ retries the job while attempts remain; after the last one the
+    job lands in the failed registry, and each Variant row keeps its error."""
 
 
 def build_variants(asset_id: str) -> dict[str, Any]:
     report = derivatives.build(asset_id)
-    if report.retryable:
-        raise BuildIncomplete(f"{len(report.failed)} variant(s) failed: {report.failed}")
+    if report.failed:
+        state = "will retry" if report.retryable else "no attempts left"
+        raise BuildFailed(f"{len(report.failed)} variant(s) failed ({state}): {report.failed}")
     return report.as_dict()

@@ -139,13 +139,7 @@ def rq(settings, redis_conn):
 
     settings.JOBS_INLINE = False
     queues_conf = {name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 300} for name in settings.JOB_QUEUES}
-    settings.RQ_QUEUES = queues_conf
-    # django-rq reads RQ_QUEUES once at import: point its copy at the test database too.
-    import django_rq.settings as rq_settings
-
-    old = dict(rq_settings.QUEUES)
-    rq_settings.QUEUES.clear()
-    rq_settings.QUEUES.update(queues_conf)
+    settings.RQ_QUEUES = queues_conf  # django-rq 4 reads RQ_QUEUES on every call
 
     class Runner:
         connection = redis_conn
@@ -158,9 +152,7 @@ def rq(settings, redis_conn):
             worker = SimpleWorker(queues, connection=redis_conn)
             return worker.work(burst=True, with_scheduler=scheduler)
 
-    yield Runner()
-    rq_settings.QUEUES.clear()
-    rq_settings.QUEUES.update(old)
+    return Runner()
 
 
 # --------------------------------------------------------------------------------------------
