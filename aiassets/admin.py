@@ -40,7 +40,9 @@ class AssetUploadForm(forms.ModelForm):
     negative_prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     seed = forms.IntegerField(required=False, min_value=-(2**63), max_value=2**64 - 1)
     params = forms.JSONField(required=False, initial=dict, help_text="Sampler, steps, CFG… as JSON.")
-    generated_at = forms.DateTimeField(initial=timezone.now)
+    generated_at = forms.SplitDateTimeField(
+        initial=timezone.now, widget=admin.widgets.AdminSplitDateTime
+    )
     source_platform = forms.CharField(required=False, max_length=100)
     source_job_id = forms.CharField(required=False, max_length=200)
 
