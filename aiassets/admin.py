@@ -39,7 +39,9 @@ class AssetUploadForm(forms.ModelForm):
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     negative_prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     seed = forms.IntegerField(required=False, min_value=-(2**63), max_value=2**64 - 1)
-    params = forms.JSONField(required=False, initial=dict, help_text="Sampler, steps, CFG… as JSON.")
+    params = forms.JSONField(
+        required=False, initial=dict, help_text="Sampler, steps, CFG… as JSON."
+    )
     generated_at = forms.SplitDateTimeField(
         initial=timezone.now, widget=admin.widgets.AdminSplitDateTime
     )
@@ -152,7 +154,15 @@ class AssetAdmin(admin.ModelAdmin):
         ),
         (
             "Status",
-            {"fields": ["moderation_status", "published", "delivery_version", "uploaded_by", "uploaded_via"]},
+            {
+                "fields": [
+                    "moderation_status",
+                    "published",
+                    "delivery_version",
+                    "uploaded_by",
+                    "uploaded_via",
+                ]
+            },
         ),
     ]
 
@@ -208,7 +218,9 @@ class AssetAdmin(admin.ModelAdmin):
         if change:
             return super().save_form(request, form, change)
         if not form.result.created:
-            messages.info(request, "This image was already in the store; showing the existing asset.")
+            messages.info(
+                request, "This image was already in the store; showing the existing asset."
+            )
         return form.result.asset
 
     def save_model(self, request, obj, form, change):
@@ -257,7 +269,9 @@ class AssetAdmin(admin.ModelAdmin):
         if counts["pending"]:
             text += f", {counts['pending']} pending"
         if counts["failed"]:
-            return format_html('{} <strong style="color:#ba2121">{} failed</strong>', text, counts["failed"])
+            return format_html(
+                '{} <strong style="color:#ba2121">{} failed</strong>', text, counts["failed"]
+            )
         return text
 
     @admin.display(description="Provenance")
@@ -274,9 +288,15 @@ class AssetAdmin(admin.ModelAdmin):
             ("Prompt", prov.prompt),
             ("Negative prompt", prov.negative_prompt or "—"),
             ("Seed", prov.seed or "—"),
-            ("Parameters", json.dumps(prov.params, indent=2, sort_keys=True) if prov.params else "—"),
+            (
+                "Parameters",
+                json.dumps(prov.params, indent=2, sort_keys=True) if prov.params else "—",
+            ),
             ("Generated at", prov.generated_at.isoformat()),
-            ("Source", " / ".join(x for x in (prov.source_platform, prov.source_job_id) if x) or "—"),
+            (
+                "Source",
+                " / ".join(x for x in (prov.source_platform, prov.source_job_id) if x) or "—",
+            ),
         ]
         # Prompts are untrusted text: format_html_join escapes every value.
         return format_html(
@@ -351,7 +371,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         messages.warning(
             request,
-            format_html(
-                "Copy this token now; it is not shown again: <code>{}</code>", raw
-            ),
+            format_html("Copy this token now; it is not shown again: <code>{}</code>", raw),
         )

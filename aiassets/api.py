@@ -1,7 +1,7 @@
 """HTTP ingest API for generators (django-ninja, which also serves the OpenAPI schema).
 
 POST /api/v1/assets   multipart: file, provenance (JSON)   → 201 new, 200 duplicate
-GET  /api/v1/assets/<id>                                   → status, dimensions, provenance, variants
+GET  /api/v1/assets/<id>     → status, dimensions, provenance, variants
 Errors are always {"error": {"code": …, "message": …}} with a 4xx status.
 """
 
@@ -174,38 +174,41 @@ def get_asset(request: HttpRequest, asset_id: uuid.UUID):
         return Status(404, {"error": {"code": "not_found", "message": f"No asset {asset_id}."}})
     url_for = import_string(settings.AIASSETS_VARIANT_URL)
     prov = asset.provenance
-    return Status(200, {
-        "id": asset.id,
-        "sha256": asset.sha256,
-        "moderation_status": asset.moderation_status,
-        "published": asset.published,
-        "format": asset.format,
-        "width": asset.width,
-        "height": asset.height,
-        "bytes": asset.bytes,
-        "created_at": asset.created_at,
-        "provenance": {
-            "model": {
-                "name": prov.model.name,
-                "version": prov.model.version,
-                "licence": prov.model.licence,
+    return Status(
+        200,
+        {
+            "id": asset.id,
+            "sha256": asset.sha256,
+            "moderation_status": asset.moderation_status,
+            "published": asset.published,
+            "format": asset.format,
+            "width": asset.width,
+            "height": asset.height,
+            "bytes": asset.bytes,
+            "created_at": asset.created_at,
+            "provenance": {
+                "model": {
+                    "name": prov.model.name,
+                    "version": prov.model.version,
+                    "licence": prov.model.licence,
+                },
+                "prompt": prov.prompt,
+                "negative_prompt": prov.negative_prompt,
+                "seed": prov.seed or None,
+                "params": prov.params,
+                "generated_at": prov.generated_at,
+                "source": {"platform": prov.source_platform, "job_id": prov.source_job_id},
             },
-            "prompt": prov.prompt,
-            "negative_prompt": prov.negative_prompt,
-            "seed": prov.seed or None,
-            "params": prov.params,
-            "generated_at": prov.generated_at,
-            "source": {"platform": prov.source_platform, "job_id": prov.source_job_id},
+            "variants": [
+                {
+                    "width": v.width,
+                    "height": v.height,
+                    "format": v.format,
+                    "bytes": v.bytes,
+                    "status": v.status,
+                    "url": url_for(asset, v) if v.status == "ready" else None,
+                }
+                for v in sorted(asset.variants.all(), key=lambda v: (v.format, v.width))
+            ],
         },
-        "variants": [
-            {
-                "width": v.width,
-                "height": v.height,
-                "format": v.format,
-                "bytes": v.bytes,
-                "status": v.status,
-                "url": url_for(asset, v) if v.status == "ready" else None,
-            }
-            for v in sorted(asset.variants.all(), key=lambda v: (v.format, v.width))
-        ],
-    })
+    )

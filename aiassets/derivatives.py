@@ -81,9 +81,7 @@ def ensure_rows(asset: Asset) -> list[Variant]:
         ignore_conflicts=True,
     )
     wanted = {(s.width, s.format, s.recipe) for s in specs}
-    return [
-        v for v in asset.variants.all() if (v.width, v.format, v.recipe) in wanted
-    ]
+    return [v for v in asset.variants.all() if (v.width, v.format, v.recipe) in wanted]
 
 
 @dataclass
@@ -118,9 +116,7 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
         logger.info("asset %s is gone; nothing to build", asset_id)
         return report
     rows = ensure_rows(asset)
-    todo = [
-        v for v in rows if force or v.status == Variant.Status.PENDING
-    ]
+    todo = [v for v in rows if force or v.status == Variant.Status.PENDING]
     report.skipped = len(rows) - len(todo)
     if not todo:
         return report

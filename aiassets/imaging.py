@@ -256,7 +256,8 @@ def open_image(data: bytes, limits: Limits) -> tuple[Image.Image, Inspection]:
     frames = getattr(im, "n_frames", 1) or 1
     if frames > 1 and not limits.allow_animated:
         raise ImagingError(
-            "animated", f"The image is animated ({frames} frames); animated images are not accepted."
+            "animated",
+            f"The image is animated ({frames} frames); animated images are not accepted.",
         )
     try:
         im.load()
@@ -456,7 +457,7 @@ def iptc_xmp(digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA) -> bytes:
         f'Iptc4xmpExt:DigitalSourceType="{digital_source_type}"/>'
         "</rdf:RDF></x:xmpmeta>"
         '<?xpacket end="w"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def encode(im: Image.Image, fmt: str, options: dict[str, Any], xmp: bytes) -> bytes:

@@ -201,7 +201,12 @@ def ingest(
         raise
     logger.info(
         "ingested asset %s (%s %dx%d, %d bytes) model=%s",
-        asset.id, info.format, info.width, info.height, len(data), model,
+        asset.id,
+        info.format,
+        info.width,
+        info.height,
+        len(data),
+        model,
     )
     return IngestResult(asset, created=True)
 

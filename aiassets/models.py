@@ -205,7 +205,9 @@ class ApiToken(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    hint = models.CharField(max_length=12, editable=False, help_text="First characters, to tell tokens apart.")
+    hint = models.CharField(
+        max_length=12, editable=False, help_text="First characters, to tell tokens apart."
+    )
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False

@@ -42,7 +42,9 @@ def enqueue(
     return _enqueue_rq(queue, func, args, job_id, retries, retry_intervals, timeout)
 
 
-def enqueue_on_commit(queue: str, func: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> None:
+def enqueue_on_commit(
+    queue: str, func: Callable[..., Any] | str, *args: Any, **kwargs: Any
+) -> None:
     """Enqueue once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(partial(enqueue, queue, func, *args, **kwargs))
 

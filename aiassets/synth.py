@@ -37,7 +37,9 @@ def artwork(width: int, height: int, seed: int, style: str = "photo") -> Image.I
     base = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(base, "RGBA")
     for _ in range(int(rng.integers(5, 14))):
-        colour = tuple(int(c) for c in palette[int(rng.integers(0, 3))]) + (int(rng.integers(90, 220)),)
+        colour = tuple(int(c) for c in palette[int(rng.integers(0, 3))]) + (
+            int(rng.integers(90, 220)),
+        )
         cx, cy = rng.uniform(0, width), rng.uniform(0, height)
         r = rng.uniform(0.04, 0.3) * min(width, height)
         if rng.random() < 0.5:

@@ -187,10 +187,18 @@ INGEST_MAX_PARAMS_BYTES = env.int("INGEST_MAX_PARAMS_BYTES", default=64 * 1024)
 
 # --- Derivatives ----------------------------------------------------------------------------
 # Widths and encoder settings chosen with bench/derivatives.py: see README "Derivative defaults".
-DERIVATIVE_WIDTHS = env.list("DERIVATIVE_WIDTHS", cast=int, default=[320, 640, 960, 1280, 1600, 1920, 2560])
+DERIVATIVE_WIDTHS = env.list(
+    "DERIVATIVE_WIDTHS", cast=int, default=[320, 640, 960, 1280, 1600, 1920, 2560]
+)
 DERIVATIVE_FORMATS = {
-    "avif": {"quality": env.int("AVIF_QUALITY", default=70), "speed": env.int("AVIF_SPEED", default=8)},
-    "webp": {"quality": env.int("WEBP_QUALITY", default=88), "method": env.int("WEBP_METHOD", default=4)},
+    "avif": {
+        "quality": env.int("AVIF_QUALITY", default=70),
+        "speed": env.int("AVIF_SPEED", default=8),
+    },
+    "webp": {
+        "quality": env.int("WEBP_QUALITY", default=88),
+        "method": env.int("WEBP_METHOD", default=4),
+    },
     "jpeg": {"quality": env.int("JPEG_QUALITY", default=82)},
 }
 DERIVATIVE_MAX_ATTEMPTS = env.int("DERIVATIVE_MAX_ATTEMPTS", default=3)
@@ -204,7 +212,10 @@ REDIS_URL = env("REDIS_URL", default="")
 JOBS_INLINE = env.bool("JOBS_INLINE", default=not REDIS_URL)
 JOB_QUEUES = ("derivatives", "moderation", "purge", "default")
 RQ_QUEUES = {
-    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": DERIVATIVE_JOB_TIMEOUT}
+    name: {
+        "URL": REDIS_URL or "redis://127.0.0.1:6379/0",
+        "DEFAULT_TIMEOUT": DERIVATIVE_JOB_TIMEOUT,
+    }
     for name in JOB_QUEUES
 }
 # We enqueue from transaction.on_commit ourselves; django-rq must not defer a second time.
@@ -220,7 +231,9 @@ AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG and env.bool("HTTPS", default=False))
+SESSION_COOKIE_SECURE = env.bool(
+    "SECURE_COOKIES", default=not DEBUG and env.bool("HTTPS", default=False)
+)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

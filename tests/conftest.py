@@ -19,8 +19,8 @@ from aiassets.models import ApiToken
 from tests import images
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or (
-    "redis://127.0.0.1:6379/13"
+TEST_REDIS_URL = (
+    os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or ("redis://127.0.0.1:6379/13")
 )
 
 
@@ -101,7 +101,9 @@ def ingest_now(django_capture_on_commit_callbacks):
 
     def run(data: bytes | None = None, prov: dict | None = None, **kwargs) -> IngestResult:
         with django_capture_on_commit_callbacks(execute=True):
-            return ingest(data if data is not None else images.png(), prov or provenance(), **kwargs)
+            return ingest(
+                data if data is not None else images.png(), prov or provenance(), **kwargs
+            )
 
     return run
 
@@ -138,7 +140,9 @@ def rq(settings, redis_conn):
     from rq import SimpleWorker
 
     settings.JOBS_INLINE = False
-    queues_conf = {name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 300} for name in settings.JOB_QUEUES}
+    queues_conf = {
+        name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 300} for name in settings.JOB_QUEUES
+    }
     settings.RQ_QUEUES = queues_conf  # django-rq 4 reads RQ_QUEUES on every call
 
     class Runner:

@@ -112,7 +112,9 @@ def png_bomb(width: int = 50_000, height: int = 50_000) -> bytes:
     row = b"\x00" + b"\x00" * width
     comp = zlib.compressobj(9)
     body = b"".join(comp.compress(row) for _ in range(16)) + comp.flush()
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", body) + _chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", body) + _chunk(b"IEND", b"")
+    )
 
 
 def bad_crc_png() -> bytes:
@@ -141,7 +143,10 @@ def bad_inputs() -> dict[str, tuple[bytes, str]]:
             b"<script>alert(1)</script></svg>",
             "unsupported_type",
         ),
-        "html": (b"<!DOCTYPE html><html><body><img src=x onerror=alert(1)></body></html>", "unsupported_type"),
+        "html": (
+            b"<!DOCTYPE html><html><body><img src=x onerror=alert(1)></body></html>",
+            "unsupported_type",
+        ),
         "gif": (save(art(32, 32), "GIF"), "unsupported_type"),
         "tiff": (save(art(32, 32), "TIFF"), "unsupported_type"),
         "bmp": (save(art(32, 32), "BMP"), "unsupported_type"),

@@ -57,7 +57,9 @@ def test_editor_uploads_with_provenance(editor, django_capture_on_commit_callbac
     assert response.status_code == 302, response.content[:2000]
     asset = Asset.objects.get()
     assert asset.title == "Harbour at dawn" and asset.uploaded_by.username == "ed"
-    assert asset.provenance.model == GenerativeModel.objects.get(name="Admin Diffusion", version="2")
+    assert asset.provenance.model == GenerativeModel.objects.get(
+        name="Admin Diffusion", version="2"
+    )
     assert asset.provenance.params == {"steps": 20}
     assert asset.variants.filter(status="ready").count() == 6
     page = editor.get(f"/admin/aiassets/asset/{asset.pk}/change/")
@@ -146,7 +148,9 @@ def test_rebuild_action_requires_permission(
 def test_api_token_created_in_admin_is_shown_once(client, django_user_model):
     admin = django_user_model.objects.create_superuser("root", password="x")
     client.force_login(admin)
-    response = client.post("/admin/aiassets/apitoken/add/", {"name": "gen-a", "is_active": "on"}, follow=True)
+    response = client.post(
+        "/admin/aiassets/apitoken/add/", {"name": "gen-a", "is_active": "on"}, follow=True
+    )
     html = response.content.decode()
     assert "Copy this token now" in html
     raw = html.split("<code>")[1].split("</code>")[0]

@@ -55,14 +55,21 @@ def _write_batch(tmp_path):
     return manifest
 
 
-def test_import_reports_each_file_and_fails_when_any_failed(tmp_path, django_capture_on_commit_callbacks):
+def test_import_reports_each_file_and_fails_when_any_failed(
+    tmp_path, django_capture_on_commit_callbacks
+):
     manifest = _write_batch(tmp_path)
     report = tmp_path / "report.jsonl"
     out = io.StringIO()
     with pytest.raises(CommandError) as err, django_capture_on_commit_callbacks(execute=True):
         call_command(
-            "import_assets", str(tmp_path), manifest=str(manifest), report=str(report),
-            no_progress=True, stdout=out, stderr=io.StringIO(),
+            "import_assets",
+            str(tmp_path),
+            manifest=str(manifest),
+            report=str(report),
+            no_progress=True,
+            stdout=out,
+            stderr=io.StringIO(),
         )
     assert err.value.returncode == 1 and "5 of 7" in str(err.value)
     rows = [json.loads(line) for line in report.read_text().splitlines()]

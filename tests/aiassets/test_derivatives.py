@@ -26,9 +26,11 @@ def test_a_set_has_every_width_and_format_and_decodes_as_declared(ingest_now, me
     }
     for v in rows:
         assert v.status == "ready" and v.attempts == 1
-        assert v.key == f"variants/{asset.id}/{asset.sha256[:16]}/{v.width}w-{v.recipe}." + {
-            "avif": "avif", "webp": "webp", "jpeg": "jpg"
-        }[v.format]
+        assert (
+            v.key
+            == f"variants/{asset.id}/{asset.sha256[:16]}/{v.width}w-{v.recipe}."
+            + {"avif": "avif", "webp": "webp", "jpeg": "jpg"}[v.format]
+        )
         data = (media_root / "public" / v.key).read_bytes()
         assert len(data) == v.bytes
         im = Image.open(io.BytesIO(data))
@@ -59,7 +61,9 @@ def test_keys_change_when_encoder_settings_change(ingest_now, settings):
     old = set(asset.variants.values_list("key", flat=True))
     settings.DERIVATIVE_FORMATS = {**settings.DERIVATIVE_FORMATS, "jpeg": {"quality": 60}}
     derivatives.build(asset.id)
-    jpeg_keys = set(asset.variants.filter(format="jpeg", status="ready").values_list("key", flat=True))
+    jpeg_keys = set(
+        asset.variants.filter(format="jpeg", status="ready").values_list("key", flat=True)
+    )
     assert len(jpeg_keys) == 4 and len(jpeg_keys - old) == 2
 
 
@@ -132,7 +136,9 @@ def test_rq_worker_builds_the_set_end_to_end(rq, ingest_now, media_root):
 
 
 @pytest.mark.redis
-def test_duplicate_requests_collapse_into_one_job(rq, ingest_now, django_capture_on_commit_callbacks):
+def test_duplicate_requests_collapse_into_one_job(
+    rq, ingest_now, django_capture_on_commit_callbacks
+):
     asset = ingest_now(images.png(320, 320)).asset
     with django_capture_on_commit_callbacks(execute=True):
         derivatives.schedule(asset.id)
@@ -149,7 +155,9 @@ def test_duplicate_requests_collapse_into_one_job(rq, ingest_now, django_capture
 
 
 @pytest.mark.redis
-def test_rq_retries_a_failed_build_and_records_the_final_failure(rq, ingest_now, monkeypatch, settings):
+def test_rq_retries_a_failed_build_and_records_the_final_failure(
+    rq, ingest_now, monkeypatch, settings
+):
     settings.DERIVATIVE_MAX_ATTEMPTS = 2
     _break_avif(monkeypatch, times=None)
     asset = ingest_now(images.png(640, 480)).asset

@@ -69,7 +69,11 @@ def test_bad_input_gets_its_code_and_leaves_nothing(name, media_root):
         ("[1, 2]", "invalid_metadata", "JSON object"),
         (provenance(prompt=""), "invalid_metadata", "prompt"),
         ({k: v for k, v in provenance().items() if k != "prompt"}, "invalid_metadata", "prompt"),
-        ({k: v for k, v in provenance().items() if k != "generated_at"}, "invalid_metadata", "generated_at"),
+        (
+            {k: v for k, v in provenance().items() if k != "generated_at"},
+            "invalid_metadata",
+            "generated_at",
+        ),
         (provenance(model={"version": "1"}), "invalid_metadata", "model.name"),
         (provenance(model="Test"), "invalid_metadata", "model"),
         (provenance(prompt="bad\x00byte"), "invalid_metadata", "NUL"),
@@ -124,7 +128,8 @@ def test_wrong_extension_is_ignored_content_decides(ingest_now):
 
 
 @pytest.mark.parametrize(
-    "factory,alpha", [("cmyk_jpeg", False), ("gray16_png", False), ("palette_png", True), ("rgba_png", True)]
+    "factory,alpha",
+    [("cmyk_jpeg", False), ("gray16_png", False), ("palette_png", True), ("rgba_png", True)],
 )
 def test_unusual_modes_are_ingested(factory, alpha, ingest_now):
     asset = ingest_now(getattr(images, factory)()).asset

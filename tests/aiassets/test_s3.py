@@ -70,7 +70,11 @@ def test_reconcile_heals_a_deleted_object_on_s3(s3, ingest_now):
 
 def test_idempotent_rebuild_on_s3(s3, ingest_now):
     asset = ingest_now(images.png(640, 480)).asset
-    before = {k: s3.get_object(Bucket="test-variants", Key=k)["ETag"] for k in keys(s3, "test-variants")}
+    before = {
+        k: s3.get_object(Bucket="test-variants", Key=k)["ETag"] for k in keys(s3, "test-variants")
+    }
     derivatives.build(asset.id, force=True)
-    after = {k: s3.get_object(Bucket="test-variants", Key=k)["ETag"] for k in keys(s3, "test-variants")}
+    after = {
+        k: s3.get_object(Bucket="test-variants", Key=k)["ETag"] for k in keys(s3, "test-variants")
+    }
     assert before == after

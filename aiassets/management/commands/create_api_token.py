@@ -23,5 +23,7 @@ class Command(BaseCommand):
         raw = token.set_new_token()
         token.is_active = True
         token.save()
-        self.stderr.write(f"Token for {name!r} ({'rotated' if existing else 'created'}). Keep it secret:")
+        self.stderr.write(
+            f"Token for {name!r} ({'rotated' if existing else 'created'}). Keep it secret:"
+        )
         self.stdout.write(raw)

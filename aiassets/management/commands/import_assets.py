@@ -59,7 +59,9 @@ class Command(BaseCommand):
                 if not isinstance(item, dict) or not isinstance(item.get("file"), str):
                     raise ValueError('each line must be an object with a "file" string')
             except ValueError as exc:
-                entries.append({"file": f"<manifest line {number}>", "line": number, "error": str(exc)})
+                entries.append(
+                    {"file": f"<manifest line {number}>", "line": number, "error": str(exc)}
+                )
                 continue
             entries.append({**item, "line": number})
         return entries
@@ -71,7 +73,11 @@ class Command(BaseCommand):
             return {**result, "code": "invalid_manifest", "message": entry["error"]}
         path = (directory / name).resolve()
         if directory.resolve() not in path.parents or not path.is_file():
-            return {**result, "code": "missing_file", "message": "No such file inside the directory."}
+            return {
+                **result,
+                "code": "missing_file",
+                "message": "No such file inside the directory.",
+            }
         provenance = entry.get("provenance")
         if provenance is None:
             sidecar = path.with_suffix(".json")
@@ -101,9 +107,10 @@ class Command(BaseCommand):
         for r in results:
             detail = r["id"] if r["status"] != "failed" else f"{r['code']}: {r['message']}"
             self.stdout.write(f"{r['status']:<8} {r['file']:<{width}}  {detail}")
-        counts = {s: sum(r["status"] == s for r in results) for s in ("created", "exists", "failed")}
+        counts = {
+            s: sum(r["status"] == s for r in results) for s in ("created", "exists", "failed")
+        }
         self.stdout.write(
             f"{len(results)} file(s): {counts['created']} created, {counts['exists']} already "
             f"present, {counts['failed']} failed."
         )
-

@@ -61,10 +61,13 @@ class Command(BaseCommand):
                 elif v.status == Variant.Status.PENDING and v.updated_at < cutoff:
                     totals["stale"] += 1
                     heal.append(v.pk)
-                elif v.status == Variant.Status.READY and not opts["skip_file_check"]:
-                    if not files.exists(v.key):
-                        totals["missing_files"] += 1
-                        heal.append(v.pk)
+                elif (
+                    v.status == Variant.Status.READY
+                    and not opts["skip_file_check"]
+                    and not files.exists(v.key)
+                ):
+                    totals["missing_files"] += 1
+                    heal.append(v.pk)
             totals["missing_rows"] += missing_rows
             if not (heal or missing_rows):
                 continue

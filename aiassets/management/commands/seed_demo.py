@@ -20,17 +20,60 @@ from aiassets.ingest import ingest
 from aiassets.models import GenerativeModel
 
 MODELS = [
-    ("Lumen Diffusion", "3.1", "CreativeML Open RAIL-M", "No use to harm, deceive or harass.", False),
+    (
+        "Lumen Diffusion",
+        "3.1",
+        "CreativeML Open RAIL-M",
+        "No use to harm, deceive or harass.",
+        False,
+    ),
     ("Aurora XL", "1.0", "Apache-2.0", "", False),
-    ("PixelForge", "2.4", "PixelForge Editorial Licence", "Editorial use only; no advertising.", True),
+    (
+        "PixelForge",
+        "2.4",
+        "PixelForge Editorial Licence",
+        "Editorial use only; no advertising.",
+        True,
+    ),
     ("Nimbus Turbo", "0.9", "CC BY-NC 4.0", "Non-commercial use only.", False),
 ]
-SUBJECTS = ["lighthouse", "fox", "city at dusk", "orchard", "glacier", "tram", "koi pond",
-            "desert dunes", "violin", "market stall", "observatory", "heron", "paper lanterns"]
-STYLES = ["watercolour", "risograph print", "oil on canvas", "isometric render", "linocut",
-          "35mm film still", "art deco poster", "soft pastel"]
-SIZES = [(1024, 1024), (1536, 1024), (1024, 1536), (1920, 1080), (896, 1344), (1344, 768),
-         (1200, 1200), (800, 1200), (2048, 1152), (640, 960)]
+SUBJECTS = [
+    "lighthouse",
+    "fox",
+    "city at dusk",
+    "orchard",
+    "glacier",
+    "tram",
+    "koi pond",
+    "desert dunes",
+    "violin",
+    "market stall",
+    "observatory",
+    "heron",
+    "paper lanterns",
+]
+STYLES = [
+    "watercolour",
+    "risograph print",
+    "oil on canvas",
+    "isometric render",
+    "linocut",
+    "35mm film still",
+    "art deco poster",
+    "soft pastel",
+]
+SIZES = [
+    (1024, 1024),
+    (1536, 1024),
+    (1024, 1536),
+    (1920, 1080),
+    (896, 1344),
+    (1344, 768),
+    (1200, 1200),
+    (800, 1200),
+    (2048, 1152),
+    (640, 960),
+]
 FORMATS = [("PNG", {}), ("JPEG", {"quality": 92}), ("WEBP", {"quality": 90}), ("PNG", {})]
 
 
@@ -73,8 +116,11 @@ class Command(BaseCommand):
                 "prompt": f"a {subject}, {art}, highly detailed, soft light",
                 "negative_prompt": "blurry, watermark, text",
                 "seed": rng.randrange(2**32),
-                "params": {"steps": rng.choice([20, 28, 40]), "cfg": rng.choice([5, 6.5, 7]),
-                           "sampler": rng.choice(["euler_a", "dpmpp_2m", "ddim"])},
+                "params": {
+                    "steps": rng.choice([20, 28, 40]),
+                    "cfg": rng.choice([5, 6.5, 7]),
+                    "sampler": rng.choice(["euler_a", "dpmpp_2m", "ddim"]),
+                },
                 "generated_at": (now - timedelta(hours=i * 5)).isoformat(),
                 "source": {"platform": "demo-seed", "job_id": f"demo-{i:03d}"},
             }
