@@ -191,6 +191,28 @@ def _jpeg_trailing(data: bytes) -> int:
     return -1
 
 
+_TOP_LEVEL_BOXES = {
+    b"ftyp",
+    b"meta",
+    b"mdat",
+    b"moov",
+    b"free",
+    b"skip",
+    b"uuid",
+    b"wide",
+    b"pdin",
+    b"moof",
+    b"mfra",
+    b"styp",
+    b"sidx",
+    b"ssix",
+    b"prft",
+    b"emsg",
+    b"mmpu",
+    b"idat",
+}
+
+
 def _isobmff_trailing(data: bytes) -> int:
     pos, n = 0, len(data)
     while pos < n:
@@ -203,8 +225,8 @@ def _isobmff_trailing(data: bytes) -> int:
             size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
         elif size == 0:
             return 0
-        if size < 8 or not btype.isascii():
-            return n - pos
+        if size < 8 or btype not in _TOP_LEVEL_BOXES:
+            return n - pos  # not a box: data appended after the last one
         if pos + size > n:
             return -1
         pos += size
@@ -349,7 +371,10 @@ def _to_8bit(im: Image.Image) -> Image.Image:
 def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     """Convert to sRGB with the embedded profile; returns RGB or RGBA."""
     alpha = im.getchannel("A") if im.mode in ("RGBA", "LA") else None
-    base = im.convert("RGB" if im.mode in ("RGBA", "LA") else im.mode) if alpha else im
+    if alpha is not None:
+        base = im.convert("L" if im.mode == "LA" else "RGB")
+    else:
+        base = im
     if icc:
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
