@@ -1,13 +1,18 @@
 """Signals through which the apps talk. aiassets defines them; moderation and delivery use them.
 
-asset_visibility_changed(sender, asset_id, old_status, new_status, delivery_version)
-    Sent on commit whenever an asset enters or leaves public view.
+asset_ingested(sender, asset_id)
+    Sent on commit of a newly ingested asset (moderation classifies it).
+asset_visibility_changed(sender, asset_id, old_status, new_status, was_public, is_public,
+                         old_delivery_version, delivery_version)
+    Sent on commit by moderation.workflow after every transition. When an asset leaves public
+    view its delivery_version has been bumped, so URLs under old_delivery_version are dead and
+    delivery purges them (and the asset's surrogate key) from the CDN.
 variants_ready(sender, asset_id)
     Sent after a derivatives build finishes with every planned variant ready.
 """
 
 from django.dispatch import Signal
 
+asset_ingested = Signal()
 asset_visibility_changed = Signal()
 variants_ready = Signal()
-asset_ingested = Signal()  # (sender, asset_id): sent on commit of a new asset
