@@ -81,7 +81,11 @@ def ensure_rows(asset: Asset) -> list[Variant]:
         ignore_conflicts=True,
     )
     wanted = {(s.width, s.format, s.recipe) for s in specs}
-    return [v for v in asset.variants.all() if (v.width, v.format, v.recipe) in wanted]
+    rows = [v for v in asset.variants.all() if (v.width, v.format, v.recipe) in wanted]
+    adopted = [v.pk for v in rows if v.on_demand]
+    if adopted:  # an on-demand width that the plan now includes joins the srcset
+        Variant.objects.filter(pk__in=adopted).update(on_demand=False)
+    return rows
 
 
 @dataclass
@@ -204,3 +208,42 @@ def schedule(asset_id: uuid.UUID | str) -> None:
         retry_intervals=intervals,
         timeout=settings.DERIVATIVE_JOB_TIMEOUT,
     )
+
+
+def build_one(asset: Asset, width: int, fmt: str) -> Variant:
+    """Build (or return) one rendition outside the plan, e.g. for an on-demand transform URL.
+
+    The row is marked on_demand unless the plan already wants it, so srcsets stay regular.
+    """
+    options = settings.DERIVATIVE_FORMATS[fmt]
+    spec_recipe = recipe(fmt, options)
+    height = imaging.scaled_height(asset.width, asset.height, width)
+    variant, _ = Variant.objects.get_or_create(
+        asset=asset,
+        width=width,
+        format=fmt,
+        recipe=spec_recipe,
+        defaults={
+            "height": height,
+            "key": storage.variant_key(asset.id, asset.sha256, width, fmt, spec_recipe),
+            "on_demand": width not in imaging.plan_widths(asset.width, settings.DERIVATIVE_WIDTHS),
+        },
+    )
+    if variant.status == Variant.Status.READY:
+        return variant
+    data = storage.originals().open(asset.original_key, "rb").read()
+    source = imaging.prepare_source(data, limits(), [width])
+    blob = imaging.encode(source.image, fmt, options, imaging.iptc_xmp())
+    saved = storage.variants().save(variant.key, ContentFile(blob))
+    if saved != variant.key:
+        raise RuntimeError(f"storage wrote {saved!r} instead of {variant.key!r}")
+    Variant.objects.filter(pk=variant.pk).update(
+        status=Variant.Status.READY,
+        height=source.image.height,
+        bytes=len(blob),
+        error="",
+        attempts=F("attempts") + 1,
+        updated_at=timezone.now(),
+    )
+    variant.refresh_from_db()
+    return variant

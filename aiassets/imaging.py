@@ -371,10 +371,7 @@ def _to_8bit(im: Image.Image) -> Image.Image:
 def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     """Convert to sRGB with the embedded profile; returns RGB or RGBA."""
     alpha = im.getchannel("A") if im.mode in ("RGBA", "LA") else None
-    if alpha is not None:
-        base = im.convert("L" if im.mode == "LA" else "RGB")
-    else:
-        base = im
+    base = im.convert("L" if im.mode == "LA" else "RGB") if alpha is not None else im
     if icc:
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))

@@ -50,7 +50,9 @@ class AssetQuerySet(models.QuerySet):
         return self.select_related("provenance__model").prefetch_related(
             Prefetch(
                 "variants",
-                queryset=Variant.objects.filter(status=Variant.Status.READY).order_by("width"),
+                queryset=Variant.objects.filter(
+                    status=Variant.Status.READY, on_demand=False
+                ).order_by("width"),
                 to_attr="ready_variants",
             )
         )
@@ -165,6 +167,9 @@ class Variant(models.Model):
     )
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
+    on_demand = models.BooleanField(
+        default=False, help_text="Made for a signed transform URL; not part of srcset."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

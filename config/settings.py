@@ -221,11 +221,28 @@ RQ_QUEUES = {
 # We enqueue from transaction.on_commit ourselves; django-rq must not defer a second time.
 RQ = {"COMMIT_MODE": "auto"}
 RQ_SHOW_ADMIN_LINK = True
+# Shared counters (on-demand build slots, rate limits) need a cache all processes share.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # --- Delivery -------------------------------------------------------------------------------
 # The CDN in front of the origin view; empty means this server is the origin and the edge.
 DELIVERY_PUBLIC_BASE_URL = env("DELIVERY_PUBLIC_BASE_URL", default="")
 DELIVERY_SIGNED_URL_TTL = env.int("DELIVERY_SIGNED_URL_TTL", default=600)
+# How private (unapproved, unpublished) variant URLs are signed: origin | s3 | cloudfront.
+DELIVERY_SIGNED_URL_MODE = env("DELIVERY_SIGNED_URL_MODE", default="origin")
+CLOUDFRONT_KEY_ID = env("CLOUDFRONT_KEY_ID", default="")
+CLOUDFRONT_PRIVATE_KEY = env.str("CLOUDFRONT_PRIVATE_KEY", default="", multiline=True)
+# On-demand sizes through signed transform URLs.
+ON_DEMAND_MIN_WIDTH = env.int("ON_DEMAND_MIN_WIDTH", default=16)
+ON_DEMAND_MAX_WIDTH = env.int("ON_DEMAND_MAX_WIDTH", default=4096)
+ON_DEMAND_MAX_CONCURRENT = env.int("ON_DEMAND_MAX_CONCURRENT", default=2)
+ON_DEMAND_RETRY_AFTER = env.int("ON_DEMAND_RETRY_AFTER", default=2)
 # aiassets builds variant URLs through this hook, so it never imports delivery itself.
 AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
 
@@ -253,3 +270,51 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"PIL": {"level": "WARNING"}},
 }
+
+# --- CDN purges -----------------------------------------------------------------------------
+# When an asset leaves public view, a job on the "purge" queue drops its old URLs and its
+# surrogate key from every backend here (configured like CACHES; {} = no CDN: purges are
+# recorded, nothing is sent). CDN_BACKEND picks one from the environment:
+#   none | http-purge (CDN_PURGE_URL: the Varnish address(es), see deploy/varnish/aiassets.vcl)
+#   | cloudfront (CLOUDFRONT_DISTRIBUTION_ID) | cloudflare (CLOUDFLARE_ZONE_ID,
+#   CLOUDFLARE_API_TOKEN) | fastly (FASTLY_SERVICE_ID, FASTLY_API_TOKEN)
+CDN_BACKEND = env("CDN_BACKEND", default="none")
+_CDN_CHOICES = {
+    "http-purge": (
+        "delivery.cdn.http_purge.HttpPurgeBackend",
+        lambda: {"purge_url": env.list("CDN_PURGE_URL")},
+    ),
+    "cloudfront": (
+        "delivery.cdn.cloudfront.CloudFrontBackend",
+        lambda: {
+            "distribution_id": env("CLOUDFRONT_DISTRIBUTION_ID"),
+            "endpoint_url": env("CLOUDFRONT_ENDPOINT_URL", default="") or None,
+        },
+    ),
+    "cloudflare": (
+        "delivery.cdn.cloudflare.CloudflareBackend",
+        lambda: {"zone_id": env("CLOUDFLARE_ZONE_ID"), "api_token": env("CLOUDFLARE_API_TOKEN")},
+    ),
+    "fastly": (
+        "delivery.cdn.fastly.FastlyBackend",
+        lambda: {"service_id": env("FASTLY_SERVICE_ID"), "api_token": env("FASTLY_API_TOKEN")},
+    ),
+}
+if CDN_BACKEND in ("", "none"):
+    CDN_BACKENDS = {}
+elif CDN_BACKEND in _CDN_CHOICES:
+    CDN_BACKENDS = {
+        "default": {
+            "BACKEND": _CDN_CHOICES[CDN_BACKEND][0],
+            "OPTIONS": _CDN_CHOICES[CDN_BACKEND][1](),
+        }
+    }
+else:
+    raise environ.ImproperlyConfigured(
+        f"CDN_BACKEND must be one of none, {', '.join(_CDN_CHOICES)}; not {CDN_BACKEND!r}"
+    )
+CDN_PURGE_MAX_ATTEMPTS = env.int("CDN_PURGE_MAX_ATTEMPTS", default=5)
+CDN_PURGE_RETRY_INTERVALS = env.list(
+    "CDN_PURGE_RETRY_INTERVALS", cast=int, default=[2, 10, 60, 300]
+)
+CDN_PURGE_TIMEOUT = env.float("CDN_PURGE_TIMEOUT", default=10.0)

@@ -42,6 +42,13 @@ def variant_path(asset: Asset, variant: Variant) -> str:
     )
 
 
+def transform_url(asset: Asset, width: int, fmt: str = "jpeg", ttl: int | None = None) -> str:
+    """A signed URL asking the origin for a width that may not be precomputed."""
+    ext = OUTPUT_FORMATS[fmt][2]
+    path = f"/media/t/{asset.id}/{asset.sha256[:16]}/{asset.delivery_version}/{int(width)}w.{ext}"
+    return sign_path(path, ttl)
+
+
 def sign_path(path: str, ttl: int | None = None, now: float | None = None) -> str:
     """``path?exp=…&sig=…``, valid for at least ``ttl`` seconds (default 10 minutes)."""
     ttl = settings.DELIVERY_SIGNED_URL_TTL if ttl is None else ttl
@@ -63,8 +70,54 @@ def verify(path: str, expires: str, sig: str, now: float | None = None) -> int:
 
 
 def variant_url(asset: Asset, variant: Variant, *, ttl: int | None = None) -> str:
-    """An immutable public URL for public assets; a signed, expiring one otherwise."""
+    """An immutable public URL for public assets; a signed, expiring one otherwise.
+
+    DELIVERY_SIGNED_URL_MODE picks how private URLs are signed: ``origin`` (our HMAC, checked
+    by the origin view), ``s3`` (a presigned URL straight to the variants bucket) or
+    ``cloudfront`` (a CloudFront signed URL to the CDN, wrapping our own signed path so the
+    origin can still check it).
+    """
     path = variant_path(asset, variant)
     if asset.is_public:
-        return settings.DELIVERY_PUBLIC_BASE_URL.rstrip("/") + path
-    return sign_path(path, ttl)
+        return public_base() + path
+    mode = settings.DELIVERY_SIGNED_URL_MODE
+    if mode == "s3":
+        return s3_presigned_url(variant.key, ttl)
+    signed = sign_path(path, ttl)
+    if mode == "cloudfront":
+        return cloudfront_signed_url(public_base() + signed, ttl)
+    return signed
+
+
+def public_base() -> str:
+    return settings.DELIVERY_PUBLIC_BASE_URL.rstrip("/")
+
+
+def s3_presigned_url(key: str, ttl: int | None = None) -> str:
+    """A presigned GET on the variants bucket (needs STORAGE=s3)."""
+    from aiassets import storage
+
+    ttl = settings.DELIVERY_SIGNED_URL_TTL if ttl is None else ttl
+    return storage.variants().url(key, expire=ttl)
+
+
+def cloudfront_signed_url(url: str, ttl: int | None = None, now: float | None = None) -> str:
+    """A canned-policy CloudFront signed URL (botocore's CloudFrontSigner, RSA-SHA1)."""
+    import datetime
+
+    from botocore.signers import CloudFrontSigner
+
+    ttl = settings.DELIVERY_SIGNED_URL_TTL if ttl is None else ttl
+    now = time.time() if now is None else now
+    expires = datetime.datetime.fromtimestamp(math.ceil((now + ttl) / 60) * 60, datetime.UTC)
+    signer = CloudFrontSigner(settings.CLOUDFRONT_KEY_ID, _cloudfront_rsa_signer)
+    return signer.generate_presigned_url(url, date_less_than=expires)
+
+
+def _cloudfront_rsa_signer(message: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    pem = settings.CLOUDFRONT_PRIVATE_KEY.encode()
+    key = serialization.load_pem_private_key(pem, password=None)
+    return key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 - CloudFront's scheme

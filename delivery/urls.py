@@ -27,4 +27,9 @@ urlpatterns = [
         views.origin,
         name="origin",
     ),
+    path(
+        "media/t/<uuid:asset_id>/<hex16:sha16>/<int:version>/<int:width>w.<str:ext>",
+        views.transform,
+        name="transform",
+    ),
 ]

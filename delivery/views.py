@@ -3,51 +3,40 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
+from django.conf import settings
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
 from aiassets import storage
-from aiassets.models import Variant
+from aiassets.models import Asset, Variant
 
 from . import signing as url_signing
+from . import transforms
 
 logger = logging.getLogger(__name__)
 FORMAT_BY_EXT = {"avif": "avif", "webp": "webp", "jpg": "jpeg"}
 
 
-@require_safe
-def origin(
-    request: HttpRequest, asset_id, sha16: str, version: int, width: int, recipe: str, ext: str
+def _forbidden(reason: str) -> HttpResponse:
+    return HttpResponse(f"Forbidden: {reason}.", status=403, content_type="text/plain")
+
+
+def _check_signature(request: HttpRequest) -> int:
+    """Seconds of life left in the request's signature; raises BadSignature."""
+    return url_signing.verify(request.path, request.GET.get("exp", ""), request.GET.get("sig", ""))
+
+
+def _current(asset: Asset, sha16: str, version: int) -> bool:
+    return asset.sha256[:16] == sha16 and asset.delivery_version == version
+
+
+def serve_variant(
+    request: HttpRequest, asset: Asset, variant: Variant, cache_control: str
 ) -> HttpResponse:
-    fmt = FORMAT_BY_EXT.get(ext)
-    if fmt is None:
-        raise Http404("unknown format")
-    variant = (
-        Variant.objects.select_related("asset")
-        .filter(asset_id=asset_id, width=width, format=fmt, recipe=recipe, status="ready")
-        .first()
-    )
-    if variant is None:
-        raise Http404("no such variant")
-    asset = variant.asset
-    if asset.sha256[:16] != sha16 or asset.delivery_version != version:
-        raise Http404("superseded URL")
-
-    if "sig" in request.GET or "exp" in request.GET:
-        try:
-            left = url_signing.verify(
-                request.path, request.GET.get("exp", ""), request.GET.get("sig", "")
-            )
-        except signing.BadSignature as exc:
-            return HttpResponse(f"Forbidden: {exc}.", status=403, content_type="text/plain")
-        cache_control = f"private, max-age={left}"
-    elif asset.is_public:
-        cache_control = storage.IMMUTABLE
-    else:
-        raise Http404("not public")
-
+    """Bytes of one variant with exact headers; 304 for a matching If-None-Match."""
     etag = f'"{asset.sha256[:16]}-{variant.width}-{variant.format}-{variant.recipe}"'
     headers = {
         "ETag": etag,
@@ -61,7 +50,7 @@ def origin(
     try:
         with storage.variants().open(variant.key, "rb") as fh:
             body = fh.read()
-    except (FileNotFoundError, OSError) as exc:
+    except OSError as exc:
         logger.error("variant %s is ready but its file is unreadable: %s", variant.key, exc)
         raise Http404("missing file")
     response = HttpResponse(
@@ -69,3 +58,79 @@ def origin(
     )
     response["Content-Length"] = str(len(body))
     return response
+
+
+@require_safe
+def origin(
+    request: HttpRequest,
+    asset_id: uuid.UUID,
+    sha16: str,
+    version: int,
+    width: int,
+    recipe: str,
+    ext: str,
+) -> HttpResponse:
+    """A precomputed variant. Public assets get immutable caching; others need a signature."""
+    fmt = FORMAT_BY_EXT.get(ext)
+    if fmt is None:
+        raise Http404("unknown format")
+    variant = (
+        Variant.objects.select_related("asset")
+        .filter(asset_id=asset_id, width=width, format=fmt, recipe=recipe, status="ready")
+        .first()
+    )
+    if variant is None or not _current(variant.asset, sha16, version):
+        raise Http404("no such variant")
+    asset = variant.asset
+    if "sig" in request.GET or "exp" in request.GET:
+        try:
+            left = _check_signature(request)
+        except signing.BadSignature as exc:
+            return _forbidden(str(exc))
+        cache_control = f"private, max-age={left}"
+    elif asset.is_public:
+        cache_control = storage.IMMUTABLE
+    else:
+        raise Http404("not public")
+    return serve_variant(request, asset, variant, cache_control)
+
+
+@require_safe
+def transform(
+    request: HttpRequest, asset_id: uuid.UUID, sha16: str, version: int, width: int, ext: str
+) -> HttpResponse:
+    """A signed on-demand size. Built once and stored as a Variant.
+
+    Past the concurrency cap we redirect (307, not cacheable) to the nearest ready width rather
+    than answer 503: a page then shows a slightly different size instead of a broken image, and
+    the next request builds the exact width. Only with no ready width at all is it 503.
+    """
+    fmt = FORMAT_BY_EXT.get(ext)
+    if fmt is None:
+        raise Http404("unknown format")
+    try:
+        left = _check_signature(request)
+    except signing.BadSignature as exc:
+        return _forbidden(str(exc))
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None or not _current(asset, sha16, version):
+        raise Http404("no such asset version")
+    problem = transforms.check_width(asset, width)
+    if problem:
+        return HttpResponse(f"Bad request: {problem}.", status=400, content_type="text/plain")
+    try:
+        variant = transforms.get_or_build(asset, width, fmt)
+    except transforms.Busy:
+        nearest = transforms.nearest_ready(asset, width, fmt)
+        if nearest is None:
+            response = HttpResponse(
+                "Busy: try again shortly.", status=503, content_type="text/plain"
+            )
+            response["Retry-After"] = str(settings.ON_DEMAND_RETRY_AFTER)
+            response["Cache-Control"] = "no-store"
+            return response
+        response = HttpResponseRedirect(url_signing.variant_url(asset, nearest))
+        response.status_code = 307
+        response["Cache-Control"] = "no-store"
+        return response
+    return serve_variant(request, asset, variant, f"private, max-age={left}")

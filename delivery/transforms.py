@@ -1,0 +1,77 @@
+"""On-demand sizes: a signed transform URL asks for a width that is not precomputed.
+
+The rendition is built once, stored as a Variant and reused. Builds are capped by
+ON_DEMAND_MAX_CONCURRENT across every process sharing the cache (use the Redis cache in
+production). Past the cap the caller gets the nearest ready width instead (see views).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+from django.conf import settings
+from django.core.cache import cache
+
+from aiassets import derivatives
+from aiassets.models import Asset, Variant
+
+SLOTS_KEY = "aiassets:ondemand:active"
+SLOT_TTL = 300  # a crashed builder's slot is freed after this many seconds
+
+
+class Busy(Exception):
+    """Every build slot is taken."""
+
+
+@contextmanager
+def build_slot() -> Iterator[None]:
+    """Hold one of ON_DEMAND_MAX_CONCURRENT build slots, or raise Busy."""
+    cache.add(SLOTS_KEY, 0, SLOT_TTL)
+    try:
+        active = cache.incr(SLOTS_KEY)
+    except ValueError:  # expired between add and incr
+        cache.add(SLOTS_KEY, 0, SLOT_TTL)
+        active = cache.incr(SLOTS_KEY)
+    try:
+        if active > settings.ON_DEMAND_MAX_CONCURRENT:
+            raise Busy
+        yield
+    finally:
+        with suppress(ValueError):  # the counter expired meanwhile
+            cache.decr(SLOTS_KEY)
+
+
+def check_width(asset: Asset, width: int) -> str | None:
+    """Why ``width`` cannot be made for ``asset``, or None when it can."""
+    if width < settings.ON_DEMAND_MIN_WIDTH:
+        return f"width must be at least {settings.ON_DEMAND_MIN_WIDTH}"
+    if width > settings.ON_DEMAND_MAX_WIDTH:
+        return f"width must be at most {settings.ON_DEMAND_MAX_WIDTH}"
+    if width > asset.width:
+        return f"width must not exceed the original's {asset.width} (no upscaling)"
+    return None
+
+
+def ready(asset: Asset, width: int, fmt: str) -> Variant | None:
+    recipe = derivatives.recipe(fmt, settings.DERIVATIVE_FORMATS[fmt])
+    return Variant.objects.filter(
+        asset=asset, width=width, format=fmt, recipe=recipe, status=Variant.Status.READY
+    ).first()
+
+
+def nearest_ready(asset: Asset, width: int, fmt: str) -> Variant | None:
+    """The ready variant of ``fmt`` whose width is closest to ``width`` (larger wins ties)."""
+    rows = list(asset.variants.filter(format=fmt, status=Variant.Status.READY))
+    if not rows:
+        return None
+    return min(rows, key=lambda v: (abs(v.width - width), -v.width))
+
+
+def get_or_build(asset: Asset, width: int, fmt: str) -> Variant:
+    """The variant, built now if needed. Raises Busy past the concurrency cap."""
+    existing = ready(asset, width, fmt)
+    if existing is not None:
+        return existing
+    with build_slot():
+        return derivatives.build_one(asset, width, fmt)

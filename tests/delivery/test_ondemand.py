@@ -1,0 +1,86 @@
+"""On-demand sizes: signed, limited, built once and reused, and capped in concurrency."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from aiassets.models import Variant
+from delivery import signing, transforms
+from tests import images
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def asset(ingest_now):
+    return ingest_now(images.png(1000, 500)).asset
+
+
+def test_builds_once_then_reuses(client, asset, media_root):
+    url = signing.transform_url(asset, 777, "webp")
+    first = client.get(url)
+    assert first.status_code == 200 and first["Content-Type"] == "image/webp"
+    assert Image.open(io.BytesIO(first.content)).size == (777, 388)  # round(388.5)
+    v = Variant.objects.get(asset=asset, width=777, format="webp")
+    assert v.on_demand and v.status == "ready" and v.attempts == 1
+    mtime = (media_root / "public" / v.key).stat().st_mtime_ns
+    second = client.get(url)
+    assert second.status_code == 200 and second.content == first.content
+    v.refresh_from_db()
+    assert v.attempts == 1, "reused, not rebuilt"
+    assert (media_root / "public" / v.key).stat().st_mtime_ns == mtime
+    assert "777w" not in "".join(f"{x.width}w" for x in asset.variants.filter(on_demand=False)), (
+        "on-demand widths stay out of the planned set"
+    )
+
+
+def test_a_planned_width_is_served_without_building(client, asset):
+    before = Variant.objects.count()
+    response = client.get(signing.transform_url(asset, 640, "jpeg"))
+    assert response.status_code == 200 and Variant.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "width,reason", [(8, "at least"), (1001, "no upscaling"), (9000, "at most")]
+)
+def test_limits(client, asset, width, reason):
+    response = client.get(signing.transform_url(asset, width, "jpeg"))
+    assert response.status_code == 400 and reason in response.content.decode()
+
+
+def test_unsigned_or_tampered_transform_is_403(client, asset):
+    url = signing.transform_url(asset, 500, "jpeg")
+    assert client.get(url.split("?")[0]).status_code == 403
+    assert client.get(url.replace("500w", "501w")).status_code == 403
+
+
+def test_past_the_cap_redirects_to_the_nearest_ready_width(client, asset, settings):
+    settings.ON_DEMAND_MAX_CONCURRENT = 1
+    url = signing.transform_url(asset, 600, "jpeg")
+    with transforms.build_slot():  # another build holds the only slot
+        response = client.get(url)
+    assert response.status_code == 307
+    assert "/640w-" in response["Location"] and response["Cache-Control"] == "no-store"
+    assert not Variant.objects.filter(asset=asset, width=600).exists()
+    assert client.get(url).status_code == 200, "with the slot free it builds"
+    assert Variant.objects.filter(asset=asset, width=600, status="ready").exists()
+
+
+def test_past_the_cap_with_nothing_ready_is_503(client, asset, settings):
+    settings.ON_DEMAND_MAX_CONCURRENT = 1
+    asset.variants.filter(format="avif").update(status="pending")
+    with transforms.build_slot():
+        response = client.get(signing.transform_url(asset, 600, "avif"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(settings.ON_DEMAND_RETRY_AFTER)
+
+
+def test_slots_are_released_after_errors(asset, settings):
+    settings.ON_DEMAND_MAX_CONCURRENT = 1
+    with pytest.raises(RuntimeError), transforms.build_slot():
+        raise RuntimeError("build failed")
+    with transforms.build_slot(), pytest.raises(transforms.Busy), transforms.build_slot():
+        pass
