@@ -186,6 +186,7 @@ def ingest(
                 generated_at=prov.generated_at,
                 source_platform=prov.source.platform,
                 source_job_id=prov.source.job_id,
+                prompt_visibility=prov.prompt_visibility,
             )
             derivatives.ensure_rows(asset)
             derivatives.schedule(asset.id)

@@ -24,6 +24,10 @@ class GenerativeModel(models.Model):
         default=False,
         help_text="The licence restricts public display: moderation sends these to human review.",
     )
+    prompts_public_by_default = models.BooleanField(
+        default=False,
+        help_text="Show prompts of this model's images publicly unless an asset says otherwise.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -122,6 +126,22 @@ class Asset(models.Model):
         return self.alt_text or self.title or "AI-generated image"
 
 
+class PromptVisibility(models.TextChoices):
+    INHERIT = "inherit", "As the generative model says"
+    PUBLIC = "public", "Public"
+    PRIVATE = "private", "Private"
+
+
+class ProvenanceQuerySet(models.QuerySet):
+    def prompt_public(self) -> ProvenanceQuerySet:
+        return self.filter(
+            models.Q(prompt_visibility=PromptVisibility.PUBLIC)
+            | models.Q(
+                prompt_visibility=PromptVisibility.INHERIT, model__prompts_public_by_default=True
+            )
+        )
+
+
 class Provenance(models.Model):
     """How an asset was made. Written once at ingest; shown read-only."""
 
@@ -137,9 +157,20 @@ class Provenance(models.Model):
     generated_at = models.DateTimeField()
     source_platform = models.CharField(max_length=100, blank=True, default="")
     source_job_id = models.CharField(max_length=200, blank=True, default="")
+    prompt_visibility = models.CharField(
+        max_length=10, choices=PromptVisibility.choices, default=PromptVisibility.INHERIT
+    )
+
+    objects = ProvenanceQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "provenance"
+
+    @property
+    def prompt_is_public(self) -> bool:
+        if self.prompt_visibility == PromptVisibility.INHERIT:
+            return self.model.prompts_public_by_default
+        return self.prompt_visibility == PromptVisibility.PUBLIC
 
     def __str__(self) -> str:
         return f"Provenance of {self.asset_id}"
@@ -250,6 +281,7 @@ __all__ = [
     "Asset",
     "GenerativeModel",
     "ModerationStatus",
+    "PromptVisibility",
     "Provenance",
     "Variant",
 ]

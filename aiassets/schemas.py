@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -44,6 +44,7 @@ class ProvenanceIn(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     generated_at: datetime
     source: SourceRef = Field(default_factory=SourceRef)
+    prompt_visibility: Literal["inherit", "public", "private"] = "inherit"
 
     _check = field_validator("prompt", "negative_prompt")(_no_control)
 

@@ -41,11 +41,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_rq",
+    "django_filters",
     "imagekit",
     "ninja",
     "aiassets",
     "moderation",
     "delivery",
+    "public",
 ]
 
 MIDDLEWARE = [

@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("delivery.urls")),
+    path("", include("public.urls")),
 ]

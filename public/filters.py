@@ -1,0 +1,70 @@
+"""Gallery filters (django-filter): model, date range, aspect ratio, prompt search."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import F, QuerySet
+
+from aiassets.models import Asset, GenerativeModel, Provenance
+
+ASPECTS = [("landscape", "Landscape"), ("portrait", "Portrait"), ("square", "Square")]
+SQUARE_TOLERANCE = 0.05  # within 5 % counts as square
+
+
+class AssetFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search prompts",
+        method="search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. lighthouse"}),
+    )
+    model = django_filters.ModelChoiceFilter(
+        label="Model",
+        field_name="provenance__model",
+        queryset=GenerativeModel.objects.order_by("name", "version"),
+        empty_label="Any model",
+    )
+    aspect = django_filters.ChoiceFilter(
+        label="Shape", choices=ASPECTS, method="by_aspect", empty_label="Any shape"
+    )
+    date = django_filters.DateFromToRangeFilter(
+        label="Added between",
+        field_name="created_at",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Asset
+        fields = ["q", "model", "aspect", "date"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Full-text search over prompts that are public; private prompts are never searched."""
+        value = value.strip()[:200]
+        if not value:
+            return queryset
+        public = Provenance.objects.prompt_public()
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchVector
+
+            matches = public.annotate(doc=SearchVector("prompt", config="english")).filter(
+                doc=SearchQuery(value, config="english", search_type="websearch")
+            )
+        else:
+            matches = public
+            for word in value.split()[:10]:
+                matches = matches.filter(prompt__icontains=word)
+        return queryset.filter(pk__in=matches.values("asset_id"))
+
+    def by_aspect(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        lo, hi = 1 - SQUARE_TOLERANCE, 1 + SQUARE_TOLERANCE
+        if value == "square":
+            return queryset.filter(width__gte=F("height") * lo, width__lte=F("height") * hi)
+        if value == "landscape":
+            return queryset.filter(width__gt=F("height") * hi)
+        if value == "portrait":
+            return queryset.filter(width__lt=F("height") * lo)
+        return queryset
+
+
+__all__ = ["AssetFilter"]

@@ -1,0 +1,65 @@
+"""Public pages: only approved, published assets, ever."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from aiassets.models import Asset
+
+from .filters import AssetFilter
+
+PAGE_SIZE = 24
+FIRST_ROW = 4  # the grid's widest layout has four columns
+GRID_SIZES = (
+    "(min-width: 1400px) 330px, "
+    "(min-width: 1200px) calc((100vw - 80px) / 4), "
+    "(min-width: 900px) calc((100vw - 64px) / 3), "
+    "(min-width: 600px) calc((100vw - 48px) / 2), "
+    "calc(100vw - 32px)"
+)
+DETAIL_SIZES = "(min-width: 1232px) 1200px, calc(100vw - 32px)"
+
+
+def public_assets():
+    return Asset.objects.public().with_variants()
+
+
+@require_safe
+def gallery(request: HttpRequest) -> HttpResponse:
+    filterset = AssetFilter(request.GET, queryset=public_assets().order_by("-created_at"))
+    queryset = filterset.qs if filterset.is_valid() else public_assets().none()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "public/gallery.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "sizes": GRID_SIZES,
+            "first_row": FIRST_ROW if page.number == 1 else 0,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_safe
+def asset_detail(request: HttpRequest, asset_id) -> HttpResponse:
+    asset = public_assets().filter(pk=asset_id).first()
+    if asset is None:
+        raise Http404("No such image.")
+    prov = getattr(asset, "provenance", None)
+    return render(
+        request,
+        "public/asset_detail.html",
+        {
+            "asset": asset,
+            "prov": prov,
+            "show_prompt": bool(prov and prov.prompt_is_public),
+            "sizes": DETAIL_SIZES,
+        },
+    )
