@@ -56,15 +56,35 @@ def local_storages(root: Path) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path) -> Path:
-    """Every test gets its own media root and runs jobs in-process unless it asks for RQ."""
+def _isolated(request, settings, tmp_path) -> Iterator[Path]:
+    """Every test gets its own media root and runs jobs in-process unless it asks for RQ.
+
+    Outside tests/moderation (and tests marked ``moderation``), ingest does not trigger the
+    classifier: assets stay pending, as they are until a moderation worker gets to them, and
+    tests set the state they need explicitly.
+    """
     root = tmp_path / "media"
     settings.MEDIA_ROOT = root
     settings.STORAGES = local_storages(root)
     settings.JOBS_INLINE = True
     settings.DERIVATIVE_WIDTHS = [320, 640, 1280]
     settings.DERIVATIVE_RETRY_INTERVALS = []
-    return root
+    wants_moderation = "tests/moderation" in str(
+        request.node.path
+    ) or request.node.get_closest_marker("moderation")
+    if wants_moderation:
+        yield root
+        return
+    from aiassets.signals import asset_ingested
+
+    saved = asset_ingested.receivers
+    asset_ingested.receivers = []
+    asset_ingested.sender_receivers_cache.clear()
+    try:
+        yield root
+    finally:
+        asset_ingested.receivers = saved
+        asset_ingested.sender_receivers_cache.clear()
 
 
 @pytest.fixture
@@ -218,6 +238,35 @@ def s3(settings, moto_endpoint, monkeypatch, tmp_path):
     }
     client.endpoint = moto_endpoint
     return client
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        need("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        need("Playwright", str(exc))
+    # Playwright's sync API runs an event loop; Django must allow sync DB calls beside it.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
 
 
 @pytest.fixture(scope="session")
