@@ -2,6 +2,7 @@
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+DEMO_COUNT ?= 48
 # Resolved lazily: only needed when the venv is (re)created.
 PYTHON_FOR_VENV = $(shell scripts/find-python)
 
@@ -22,7 +23,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --count $(DEMO_COUNT)
 
 run: demo
 	@scripts/serve
