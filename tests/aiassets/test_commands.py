@@ -1,4 +1,4 @@
-"""Management commands: create_api_token, import_assets, reconcile_variants, seed_demo."""
+"""Management commands: create_api_token, import_assets, reconcile_variants."""
 
 from __future__ import annotations
 
@@ -143,18 +143,3 @@ def test_reconcile_creates_rows_for_new_widths(ingest_now, settings):
     run("reconcile_variants", "--sync", "--no-progress")
     assert asset.variants.count() == before + 3
     assert not asset.variants.exclude(status="ready").exists()
-
-
-def test_seed_demo_is_idempotent(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    out = run("seed_demo", "--count", "3", "--no-progress")
-    again = run("seed_demo", "--count", "3", "--no-progress")
-    assert "3 new" in out and "0 new, 3 already present" in again
-    password = (tmp_path / "demo-password.txt").read_text().strip()
-    assert password in out
-    from django.contrib.auth import authenticate
-
-    assert authenticate(username="admin", password=password).is_superuser
-    editor = authenticate(username="editor", password=password)
-    assert editor.groups.filter(name="editors").exists()
-    assert Asset.objects.count() == 3

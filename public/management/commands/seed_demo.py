@@ -1,6 +1,10 @@
-"""Demo data for `make run`: an admin, an editor and a moderator, models and synthetic images.
+"""Demo data for `make run`: an admin, an editor and a moderator, models and synthetic images
+in a spread of moderation states (approved, in review, rejected, one taken down), so every
+screen has something to show on first start.
 
-Idempotent: users and models are created once, images are deduplicated by content.
+Idempotent: users and models are created once, images are deduplicated by content, and only
+newly created assets get a demo state. States are set through moderation.workflow, with the
+audit trail that implies.
 """
 
 from __future__ import annotations
@@ -17,26 +21,17 @@ from tqdm import tqdm
 
 from aiassets import synth
 from aiassets.ingest import ingest
-from aiassets.models import GenerativeModel
+from aiassets.models import Asset, GenerativeModel
+from moderation import workflow
 
+# name, version, licence, restrictions, restricts public use, prompts public by default
 MODELS = [
-    (
-        "Lumen Diffusion",
-        "3.1",
-        "CreativeML Open RAIL-M",
-        "No use to harm, deceive or harass.",
-        False,
-    ),
-    ("Aurora XL", "1.0", "Apache-2.0", "", False),
-    (
-        "PixelForge",
-        "2.4",
-        "PixelForge Editorial Licence",
-        "Editorial use only; no advertising.",
-        True,
-    ),
-    ("Nimbus Turbo", "0.9", "CC BY-NC 4.0", "Non-commercial use only.", False),
+    ("Lumen Diffusion", "3.1", "CreativeML Open RAIL-M", "No harm or deception.", False, True),
+    ("Aurora XL", "1.0", "Apache-2.0", "", False, True),
+    ("PixelForge", "2.4", "PixelForge Editorial Licence", "Editorial use only.", True, False),
+    ("Nimbus Turbo", "0.9", "CC BY-NC 4.0", "Non-commercial use only.", False, False),
 ]
+DEMO_NOTE = "Demo data: state set by seed_demo."
 SUBJECTS = [
     "lighthouse",
     "fox",
@@ -97,10 +92,12 @@ class Command(BaseCommand):
                     "licence": licence,
                     "usage_restrictions": restrictions,
                     "restricts_public_use": restricted,
+                    "prompts_public_by_default": prompts_public,
                 },
             )[0]
-            for name, version, licence, restrictions, restricted in MODELS
+            for name, version, licence, restrictions, restricted, prompts_public in MODELS
         ]
+        admin = User.objects.get(username="admin")
         rng = random.Random(7)
         now = timezone.now()
         created = 0
@@ -132,11 +129,38 @@ class Command(BaseCommand):
                 alt_text=f"Synthetic {art} artwork of a {subject}",
             )
             created += result.created
+            if result.created:
+                self._demo_state(result.asset, i, admin)
         self.stdout.write(f"Demo images: {created} new, {count - created} already present.")
         self.stdout.write(
             "Log in at http://127.0.0.1:8000/admin/ as admin, editor or moderator, "
             f"password: {password}"
         )
+
+    def _demo_state(self, asset: Asset, i: int, admin: User) -> None:
+        """A spread of states: mostly approved, some in review, a few rejected, one taken down."""
+        asset.refresh_from_db()
+        slot = i % 12
+        if i == 11:
+            wanted = "taken_down"
+        elif slot in (3, 8):
+            wanted = "in_review"
+        elif slot == 6:
+            wanted = "rejected"
+        else:
+            wanted = "approved"
+        if asset.moderation_status == wanted:
+            return
+        steps = {
+            "approved": [("approve", {})],
+            "in_review": [("send_to_review", {})],
+            "rejected": [("reject", {"reason_code": "quality"})],
+            "taken_down": [("approve", {}), ("take_down", {"reason_code": "copyright"})],
+        }[wanted]
+        for name, extra in steps:
+            if workflow.allowed(name, asset.moderation_status):
+                workflow.transition(name, asset, by=admin, note=DEMO_NOTE, **extra)
+                asset.refresh_from_db()
 
     def _password(self) -> str:
         path = settings.VAR_DIR / "demo-password.txt"
