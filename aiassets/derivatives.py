@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import imaging, storage
-from .models import Asset, Variant
+from . import imaging, metrics, storage
+from .models import Asset, BuildLog, Variant
 from .signals import variants_ready
 
 logger = logging.getLogger(__name__)
@@ -136,6 +136,7 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
         for v in todo:
             _record_failure(v, f"could not read the original: {exc}", report)
         report.seconds = time.perf_counter() - started
+        record(report)
         return report
 
     xmp = imaging.iptc_xmp()
@@ -161,10 +162,22 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
             )
             report.built.append(variant.key)
     report.seconds = time.perf_counter() - started
+    record(report)
     if not report.failed and not asset.variants.exclude(status=Variant.Status.READY).exists():
         transaction.on_commit(lambda: variants_ready.send(sender=Asset, asset_id=asset.id))
     logger.info("built variants %s", report.as_dict())
     return report
+
+
+def record(report: BuildReport) -> None:
+    """Metrics and the build log for the dashboard."""
+    metrics.BUILD_SECONDS.observe(report.seconds)
+    BuildLog.objects.create(
+        asset_id=report.asset_id,
+        seconds=report.seconds,
+        built=len(report.built),
+        failed=len(report.failed),
+    )
 
 
 def _record_failure(variant: Variant, error: str, report: BuildReport) -> None:
@@ -177,6 +190,7 @@ def _record_failure(variant: Variant, error: str, report: BuildReport) -> None:
         updated_at=timezone.now(),
     )
     report.failed[variant.key] = error
+    metrics.BUILD_FAILURES.labels(variant.format).inc()
     if exhausted:
         report.exhausted.append(variant.key)
     logger.warning("variant %s failed (attempt %d): %s", variant.key, attempts, error)

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
-from . import derivatives, imaging, storage
+from . import derivatives, imaging, metrics, storage
 from .models import ApiToken, Asset, GenerativeModel, Provenance
 from .schemas import ProvenanceIn
 from .signals import asset_ingested
@@ -132,7 +132,32 @@ def ingest(
     title: str = "",
     alt_text: str = "",
 ) -> IngestResult:
-    """Store a new original, or return the existing asset with the same content."""
+    """Store a new original, or return the existing asset with the same content.
+
+    ``actor`` is the uploading user (admin), ``token`` the generator's API token. Raises
+    IngestError (with a stable code) and then leaves no row and no file behind.
+    """
+    try:
+        result = _ingest(
+            file, provenance, actor, token=token, filename=filename, title=title, alt_text=alt_text
+        )
+    except IngestError as exc:
+        metrics.INGESTS.labels(exc.code).inc()
+        raise
+    metrics.INGESTS.labels("created" if result.created else "duplicate").inc()
+    return result
+
+
+def _ingest(
+    file: IO[bytes] | bytes,
+    provenance: ProvenanceIn | dict[str, Any] | str | bytes,
+    actor: Any = None,
+    *,
+    token: ApiToken | None = None,
+    filename: str = "",
+    title: str = "",
+    alt_text: str = "",
+) -> IngestResult:
     prov = parse_provenance(provenance)
     data = read_upload(file)
     sha256 = hashlib.sha256(data).hexdigest()

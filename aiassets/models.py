@@ -166,14 +166,14 @@ class Provenance(models.Model):
     class Meta:
         verbose_name_plural = "provenance"
 
+    def __str__(self) -> str:
+        return f"Provenance of {self.asset_id}"
+
     @property
     def prompt_is_public(self) -> bool:
         if self.prompt_visibility == PromptVisibility.INHERIT:
             return self.model.prompts_public_by_default
         return self.prompt_visibility == PromptVisibility.PUBLIC
-
-    def __str__(self) -> str:
-        return f"Provenance of {self.asset_id}"
 
 
 class Variant(models.Model):
@@ -221,6 +221,24 @@ class Variant(models.Model):
         from .imaging import OUTPUT_FORMATS
 
         return OUTPUT_FORMATS[self.format][1]
+
+
+class BuildLog(models.Model):
+    """One derivatives build of one asset: how long it took and what came of it.
+
+    Kept for the operations dashboard (build latency percentiles over time)."""
+
+    asset_id = models.UUIDField(db_index=True)
+    finished_at = models.DateTimeField(default=timezone.now, db_index=True)
+    seconds = models.FloatField()
+    built = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-finished_at"]
+
+    def __str__(self) -> str:
+        return f"build of {self.asset_id}: {self.built} built, {self.failed} failed"
 
 
 def _hash_token(raw: str) -> str:
@@ -279,6 +297,7 @@ class ApiToken(models.Model):
 __all__ = [
     "ApiToken",
     "Asset",
+    "BuildLog",
     "GenerativeModel",
     "ModerationStatus",
     "PromptVisibility",
