@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import wraps
 
 from django.conf import settings
 from django.core import signing
@@ -15,6 +16,7 @@ from aiassets.models import Asset, Variant
 
 from . import signing as url_signing
 from . import transforms
+from .metrics import ON_DEMAND_BUILDS, ORIGIN_RESPONSES
 
 logger = logging.getLogger(__name__)
 FORMAT_BY_EXT = {"avif": "avif", "webp": "webp", "jpg": "jpeg"}
@@ -60,6 +62,26 @@ def serve_variant(
     return response
 
 
+def counted(kind: str):
+    """Count every response of a view by status code, under ``kind``."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:
+                ORIGIN_RESPONSES.labels("404", kind).inc()
+                raise
+            ORIGIN_RESPONSES.labels(str(response.status_code), kind).inc()
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+@counted("variant")
 @require_safe
 def origin(
     request: HttpRequest,
@@ -95,6 +117,7 @@ def origin(
     return serve_variant(request, asset, variant, cache_control)
 
 
+@counted("transform")
 @require_safe
 def transform(
     request: HttpRequest, asset_id: uuid.UUID, sha16: str, version: int, width: int, ext: str
@@ -121,6 +144,7 @@ def transform(
     try:
         variant = transforms.get_or_build(asset, width, fmt)
     except transforms.Busy:
+        ON_DEMAND_BUILDS.labels("busy").inc()
         nearest = transforms.nearest_ready(asset, width, fmt)
         if nearest is None:
             response = HttpResponse(

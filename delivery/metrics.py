@@ -1,0 +1,13 @@
+"""Prometheus metrics recorded by the delivery edge."""
+
+from prometheus_client import Counter
+
+ORIGIN_RESPONSES = Counter(
+    "aiassets_origin_responses_total",
+    "Origin responses by status and kind (public, signed, transform). 304s are cache hits "
+    "the origin can see; CDN hits never reach it.",
+    ["status", "kind"],
+)
+ON_DEMAND_BUILDS = Counter(
+    "aiassets_on_demand_builds_total", "On-demand transform requests by outcome.", ["outcome"]
+)
