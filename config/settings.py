@@ -320,3 +320,32 @@ CDN_PURGE_RETRY_INTERVALS = env.list(
     "CDN_PURGE_RETRY_INTERVALS", cast=int, default=[2, 10, 60, 300]
 )
 CDN_PURGE_TIMEOUT = env.float("CDN_PURGE_TIMEOUT", default=10.0)
+
+# --- Moderation ---
+# Classifiers (dotted paths; see moderation/classifiers.py). NudeNet's weights derive from an
+# Ultralytics (AGPL-3.0) model: check that licence suits you, or name another classifier.
+MODERATION_CLASSIFIERS = env.list(
+    "MODERATION_CLASSIFIERS", default=["moderation.classifiers.NudeNetClassifier"]
+)
+MODERATION_CLASSIFY_MAX_SIDE = env.int("MODERATION_CLASSIFY_MAX_SIDE", default=1024)
+# Per label: score ≥ review → human review; score ≥ reject → auto-reject. Labels not listed
+# are ignored. NudeNet scores crude skin-toned shapes ~0.3 and abstract art ~0.35 on *_COVERED.
+MODERATION_THRESHOLDS = {
+    "FEMALE_GENITALIA_EXPOSED": {"review": 0.25, "reject": 0.7},
+    "MALE_GENITALIA_EXPOSED": {"review": 0.25, "reject": 0.7},
+    "ANUS_EXPOSED": {"review": 0.25, "reject": 0.7},
+    "FEMALE_BREAST_EXPOSED": {"review": 0.25, "reject": 0.8},
+    "BUTTOCKS_EXPOSED": {"review": 0.25, "reject": 0.8},
+}
+MODERATION_PUBLISH_ON_APPROVE = env.bool("MODERATION_PUBLISH_ON_APPROVE", default=True)
+MODERATION_FORBID_SELF_APPROVAL = env.bool("MODERATION_FORBID_SELF_APPROVAL", default=True)
+MODERATION_CLAIM_SECONDS = env.int("MODERATION_CLAIM_SECONDS", default=900)
+MODERATION_JOB_RETRIES = env.int("MODERATION_JOB_RETRIES", default=2)
+MODERATION_RETRY_INTERVALS = env.list("MODERATION_RETRY_INTERVALS", cast=int, default=[10, 60])
+MODERATION_JOB_TIMEOUT = env.int("MODERATION_JOB_TIMEOUT", default=300)
+MODERATION_TAKEDOWN_MAX_DISTANCE = env.int("MODERATION_TAKEDOWN_MAX_DISTANCE", default=10)
+MODERATION_TAKEDOWN_RATE = env("MODERATION_TAKEDOWN_RATE", default="5/h")
+MODERATION_TAKEDOWN_MAX_BYTES = env.int("MODERATION_TAKEDOWN_MAX_BYTES", default=10 * 1024 * 1024)
+MODERATION_TAKEDOWN_MAX_PIXELS = env.int("MODERATION_TAKEDOWN_MAX_PIXELS", default=50_000_000)
+# Behind a trusted reverse proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP).
+MODERATION_CLIENT_IP_HEADER = env("MODERATION_CLIENT_IP_HEADER", default="")

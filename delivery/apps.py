@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class DeliveryConfig(AppConfig):
     name = "delivery"
     verbose_name = "Delivery"
+
+    def ready(self) -> None:
+        from aiassets.signals import asset_visibility_changed
+
+        from . import checks  # noqa: F401  (registers system checks)
+        from .receivers import purge_on_leaving_public_view
+
+        asset_visibility_changed.connect(
+            purge_on_leaving_public_view, dispatch_uid="delivery.purge_on_leaving_public_view"
+        )

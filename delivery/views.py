@@ -46,6 +46,7 @@ def serve_variant(
         "X-Content-Type-Options": "nosniff",
         "xkey": f"asset-{asset.id}",
         "Surrogate-Key": f"asset-{asset.id}",
+        "Cache-Tag": f"asset-{asset.id}",  # Cloudflare's name for the same thing
     }
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         return HttpResponse(status=304, headers=headers)

@@ -30,6 +30,7 @@ def test_public_variant_headers(client, asset, media_root):
     assert response["Cache-Control"] == "public, max-age=31536000, immutable"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["xkey"] == response["Surrogate-Key"] == f"asset-{asset.id}"
+    assert response["Cache-Tag"] == f"asset-{asset.id}"
     etag = response["ETag"]
     assert etag.startswith('"') and asset.sha256[:16] in etag
 
