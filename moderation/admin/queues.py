@@ -1,0 +1,297 @@
+"""Review queues as admin changelists: Needs review, Auto-rejected, Escalated, Taken down.
+
+Each queue is a proxy of Asset with its own changelist (oldest first, queue stats on top, bulk
+actions) whose change page is the review page (see review.py). Only users with
+``moderation.decide`` (the moderators group, superusers) see them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+from aiassets.models import Asset, Variant
+
+from .. import claims, conf, previews, queues, stats, workflow
+from ..forms import QueueActionForm
+from ..models import AutoRejected, Classification, Escalated, NeedsReview, TakenDown
+from ..permissions import can_decide, can_take_down
+from ..reasons import REJECT_REASON_CODES
+from . import review
+
+VERBS = {
+    "approve": "Approved",
+    "reject": "Rejected",
+    "send_to_review": "Sent to review",
+    "take_down": "Took down",
+    "restore": "Restored to review",
+}
+
+
+def relevant_top_score(classifications: list[Classification]) -> tuple[str, float] | None:
+    """The highest score among labels the policy cares about (all labels if none are set)."""
+    watched = set(conf.get("MODERATION_THRESHOLDS"))
+    best: tuple[str, float] | None = None
+    for row in classifications:
+        for label, score in (row.scores or {}).items():
+            if watched and label not in watched:
+                continue
+            if best is None or score > best[1]:
+                best = (label, float(score))
+    return best
+
+
+class QueueAdmin(admin.ModelAdmin):
+    queue: Callable[[QuerySet], QuerySet] = staticmethod(queues.needs_review)
+    offers_next = True
+
+    list_display = [
+        "thumbnail",
+        "item",
+        "waiting",
+        "top_score",
+        "why",
+        "model_name",
+        "claimed_by",
+        "uploaded_by",
+    ]
+    list_display_links = ["thumbnail", "item"]
+    list_filter = ["provenance__model"]
+    search_fields = ["=id", "title", "provenance__prompt", "provenance__model__name"]
+    list_per_page = 50
+    action_form = QueueActionForm
+    actions = ["approve_selected", "reject_selected"]
+    change_list_template = "admin/moderation/queue_change_list.html"
+
+    class Media:
+        css = {"all": ["moderation/moderation.css"]}
+
+    # --- queryset -------------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            self.queue(self.model._default_manager.get_queryset())
+            .select_related("provenance__model", "uploaded_by", "review_claim__user")
+            .prefetch_related(
+                Prefetch(
+                    "variants",
+                    queryset=Variant.objects.filter(status=Variant.Status.READY),
+                    to_attr="ready_variants",
+                ),
+                Prefetch(
+                    "classifications", queryset=Classification.objects.order_by("-created_at")
+                ),
+            )
+            .order_by(*self.get_ordering(request))
+        )
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["queued_at", "pk"]  # oldest first
+
+    # --- permissions: only moderators decide ----------------------------------------------
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_decide(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return can_decide(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return can_decide(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return can_decide(request.user)
+
+    def has_take_down_permission(self, request: HttpRequest) -> bool:
+        return can_take_down(request.user)
+
+    # --- columns --------------------------------------------------------------------------
+    @admin.display(description="")
+    def thumbnail(self, obj: Asset) -> str:
+        width = 96
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}" loading="lazy" class="queue-thumb">',
+            previews.image_url(obj, 320, variants=getattr(obj, "ready_variants", None)),
+            width,
+            max(1, round(width * obj.height / obj.width)),
+        )
+
+    @admin.display(description="Item", ordering="title")
+    def item(self, obj: Asset) -> str:
+        return str(obj)
+
+    @admin.display(description="Waiting", ordering="queued_at")
+    def waiting(self, obj: Asset) -> str:
+        return timesince(obj.queued_at, timezone.now()) if obj.queued_at else "—"
+
+    @admin.display(description="Top score")
+    def top_score(self, obj: Asset) -> str:
+        best = relevant_top_score(list(obj.classifications.all()))
+        if best is None:
+            return "—"
+        return format_html("{} <small>{}</small>", f"{best[1]:.2f}", best[0])
+
+    @admin.display(description="Why", ordering="last_reason")
+    def why(self, obj: Asset) -> str:
+        return obj.last_reason or "—"
+
+    @admin.display(description="Model", ordering="provenance__model__name")
+    def model_name(self, obj: Asset) -> str:
+        prov = getattr(obj, "provenance", None)
+        return str(prov.model) if prov else "—"
+
+    @admin.display(description="Claimed by")
+    def claimed_by(self, obj: Asset) -> str:
+        claim = getattr(obj, "review_claim", None)
+        if claim is None or not claim.is_live:
+            return "—"
+        return format_html(
+            "{} <small>until {}</small>",
+            claim.user.get_username(),
+            timezone.localtime(claim.expires_at).strftime("%H:%M"),
+        )
+
+    # --- changelist with stats, and "review next" -----------------------------------------
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        extra = {
+            "queue_stats": stats.queue_stats(self.queue(Asset.objects.all())),
+            "next_url": (
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_next")
+                if self.offers_next
+                else None
+            ),
+        }
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "next/",
+                self.admin_site.admin_view(self.next_view),
+                name="{}_{}_next".format(*info),
+            ),
+        ] + super().get_urls()
+
+    def next_view(self, request: HttpRequest) -> HttpResponse:
+        """Claim the oldest item nobody else holds and open it."""
+        if not can_decide(request.user):
+            return review.forbidden()
+        now = timezone.now()
+        candidates = (
+            self.queue(Asset.objects.all())
+            .exclude(review_claim__expires_at__gt=now)
+            .order_by("queued_at", "pk")
+            .values_list("pk", flat=True)[:25]
+        )
+        mine = self.queue(Asset.objects.all()).filter(
+            review_claim__user=request.user, review_claim__expires_at__gt=now
+        )
+        for pk in [*mine.values_list("pk", flat=True)[:1], *candidates]:
+            if claims.claim(pk, request.user).won:
+                return HttpResponseRedirect(review.change_url(self, pk))
+        messages.info(request, "Nothing left to review in this queue.")
+        return HttpResponseRedirect(review.changelist_url(self))
+
+    # --- the review page is the change page -----------------------------------------------
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        return review.review_view(self, request, object_id)
+
+    # --- bulk actions ---------------------------------------------------------------------
+    @admin.action(description="Approve selected items", permissions=["decide"])
+    def approve_selected(self, request, queryset):
+        self.run_bulk(request, queryset, "approve")
+
+    @admin.action(description="Reject selected items (choose a reason)", permissions=["decide"])
+    def reject_selected(self, request, queryset):
+        reason = request.POST.get("reason_code", "")
+        if reason not in REJECT_REASON_CODES:
+            self.message_user(request, "Choose a reason to reject.", messages.ERROR)
+            return
+        self.run_bulk(request, queryset, "reject", reason, request.POST.get("note", ""))
+
+    @admin.action(description="Send selected items to review", permissions=["decide"])
+    def send_to_review_selected(self, request, queryset):
+        self.run_bulk(request, queryset, "send_to_review", "spot_check")
+
+    @admin.action(description="Restore selected items to review", permissions=["take_down"])
+    def restore_selected(self, request, queryset):
+        self.run_bulk(request, queryset, "restore", "restored")
+
+    def run_bulk(
+        self, request: HttpRequest, queryset: QuerySet, name: str, reason: str = "", note: str = ""
+    ) -> None:
+        done: list[Asset] = []
+        busy: list[str] = []
+        refused: Counter[str] = Counter()
+        for asset in queryset:
+            won = claims.claim(asset.pk, request.user)
+            if not won.won:
+                busy.append(f"{asset} ({won.holder.get_username() if won.holder else '?'})")
+                continue
+            try:
+                workflow.transition(
+                    name, asset, by=request.user, reason_code=reason, note=note[:2000]
+                )
+            except workflow.WorkflowError as exc:
+                claims.release(asset.pk, request.user)
+                refused[str(exc)] += 1
+                continue
+            done.append(asset)
+        if done:
+            self.message_user(
+                request,
+                f"{VERBS[name]} {len(done)} item{'s' if len(done) != 1 else ''}"
+                + (f" (reason: {reason})." if reason and name == "reject" else "."),
+                messages.SUCCESS,
+            )
+        if busy:
+            self.message_user(
+                request,
+                f"Skipped {len(busy)} item(s) another moderator is reviewing: " + ", ".join(busy),
+                messages.WARNING,
+            )
+        for message, count in refused.items():
+            self.message_user(request, f"{count} item(s) not changed: {message}", messages.ERROR)
+
+
+@admin.register(NeedsReview)
+class NeedsReviewAdmin(QueueAdmin):
+    queue = staticmethod(queues.needs_review)
+
+
+@admin.register(Escalated)
+class EscalatedAdmin(QueueAdmin):
+    queue = staticmethod(queues.escalated)
+
+
+@admin.register(AutoRejected)
+class AutoRejectedAdmin(QueueAdmin):
+    queue = staticmethod(queues.auto_rejected)
+    actions = ["approve_selected", "send_to_review_selected"]
+    offers_next = False
+
+
+@admin.register(TakenDown)
+class TakenDownAdmin(QueueAdmin):
+    queue = staticmethod(queues.taken_down)
+    actions = ["restore_selected"]
+    offers_next = False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_decide(request.user) or can_take_down(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return can_decide(request.user) or can_take_down(request.user)

@@ -1,0 +1,103 @@
+"""Forms: the public takedown form (also validates the API), the admin's takedown form, and
+the reject-reason fields that the review page and the bulk actions share."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.admin.helpers import ActionForm
+
+from . import takedown
+from .models import TakedownRequest
+from .reasons import REJECT_REASONS, TAKEDOWN_REASONS
+
+
+class EvidenceMixin:
+    """Reads ``evidence_image`` / ``evidence_url`` into ``cleaned_data["evidence"]``."""
+
+    def clean_evidence(self) -> None:
+        data = self.cleaned_data
+        upload = data.get("evidence_image")
+        url = (data.get("evidence_url") or "").strip()
+        if self.errors:
+            return
+        if not upload and not url:
+            raise forms.ValidationError(
+                "Attach the image, or give the address of the image on our site.",
+                code="no_evidence",
+            )
+        evidence = []
+        if upload:
+            try:
+                takedown.check_size(upload.size)  # before reading it into memory
+                upload.seek(0)
+                evidence.append(takedown.evidence_from_image(upload.read()))
+            except takedown.EvidenceError as exc:
+                self.add_error("evidence_image", forms.ValidationError(exc.message, code=exc.code))
+        if url:
+            try:
+                evidence.append(takedown.evidence_from_url(url))
+            except takedown.EvidenceError as exc:
+                self.add_error("evidence_url", forms.ValidationError(exc.message, code=exc.code))
+        data["evidence"] = evidence
+
+
+class TakedownForm(EvidenceMixin, forms.Form):
+    requester_name = forms.CharField(label="Your name", max_length=200)
+    requester_email = forms.EmailField(label="Your email address")
+    reason = forms.ChoiceField(label="Why should we remove it?", choices=TAKEDOWN_REASONS)
+    details = forms.CharField(
+        label="Details",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What the image copies or shows, and your relationship to it.",
+    )
+    evidence_image = forms.FileField(
+        label="The image (PNG, JPEG, WebP or AVIF)",
+        required=False,
+        help_text="A copy of the image you want removed, or of your original.",
+    )
+    evidence_url = forms.CharField(
+        label="Or the address of the image on our site",
+        required=False,
+        max_length=2000,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == "other" and not (data.get("details") or "").strip():
+            self.add_error("details", "Please explain the reason.")
+        self.clean_evidence()
+        return data
+
+
+class AdminTakedownForm(EvidenceMixin, forms.ModelForm):
+    """Filing a request in the admin: the same evidence fields as the public form."""
+
+    evidence_image = forms.FileField(required=False, label="Evidence image")
+    evidence_url = forms.CharField(required=False, max_length=2000, label="Or URL of our asset")
+
+    class Meta:
+        model = TakedownRequest
+        fields = ["requester_name", "requester_email", "reason", "details"]
+
+    def clean(self):
+        data = super().clean()
+        self.clean_evidence()
+        return data
+
+
+class ReasonFields(forms.Form):
+    reason_code = forms.ChoiceField(
+        label="Reason", choices=[("", "— reason —"), *REJECT_REASONS], required=False
+    )
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+
+
+class QueueActionForm(ActionForm):
+    """The admin's action bar, plus a reason and a note for bulk reject."""
+
+    reason_code = forms.ChoiceField(
+        label="Reason", choices=[("", "— reason (for reject) —"), *REJECT_REASONS], required=False
+    )
+    note = forms.CharField(label="Note", required=False, max_length=2000)

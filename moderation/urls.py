@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "moderation"
+urlpatterns = [
+    path("takedown/", views.takedown_form, name="takedown"),
+    path("api/v1/takedowns", views.takedown_api, name="takedown_api"),
+]

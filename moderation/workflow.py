@@ -1,0 +1,255 @@
+"""The moderation state machine: the ONLY code that changes Asset.moderation_status,
+Asset.published and Asset.delivery_version.
+
+Every transition locks the asset row (select_for_update), checks that the move is allowed from
+the current status and that the actor may make it, appends a Decision, updates the asset, all
+in one transaction, and on commit sends ``aiassets.signals.asset_visibility_changed``.
+
+    transition       allowed from                              to
+    approve          pending, in_review, rejected               approved (published if
+                                                                MODERATION_PUBLISH_ON_APPROVE)
+    reject           pending, in_review, approved               rejected
+    send_to_review   pending, approved, rejected                in_review
+    escalate         in_review (not yet escalated)              in_review + Escalation
+    take_down        pending, in_review, approved, rejected     taken_down
+    restore          taken_down                                 in_review (a human re-approves)
+
+An asset that was published and lands anywhere but approved is unpublished and its
+delivery_version is bumped, so every URL under the old version dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from aiassets.models import Asset, ModerationStatus
+from aiassets.signals import asset_visibility_changed
+
+from . import conf
+from .models import Decision, Escalation, ReviewClaim, TakedownRequest
+
+logger = logging.getLogger(__name__)
+
+S = ModerationStatus
+Verdict = Decision.Verdict
+ActorKind = Decision.ActorKind
+
+
+class WorkflowError(Exception):
+    """A refused transition. The message is for people."""
+
+
+class TransitionNotAllowed(WorkflowError):
+    pass
+
+
+class NotPermitted(WorkflowError):
+    pass
+
+
+class SelfApprovalForbidden(NotPermitted):
+    pass
+
+
+@dataclass(frozen=True)
+class Rule:
+    verdict: str
+    allowed_from: frozenset[str]
+    to_status: str | None  # None: the status stays (escalate)
+    permission: str
+
+
+RULES: dict[str, Rule] = {
+    "approve": Rule(
+        Verdict.APPROVE, frozenset({S.PENDING, S.IN_REVIEW, S.REJECTED}), S.APPROVED, "decide"
+    ),
+    "reject": Rule(
+        Verdict.REJECT, frozenset({S.PENDING, S.IN_REVIEW, S.APPROVED}), S.REJECTED, "decide"
+    ),
+    "send_to_review": Rule(
+        Verdict.REVIEW, frozenset({S.PENDING, S.APPROVED, S.REJECTED}), S.IN_REVIEW, "decide"
+    ),
+    "escalate": Rule(Verdict.ESCALATE, frozenset({S.IN_REVIEW}), None, "decide"),
+    "take_down": Rule(
+        Verdict.TAKE_DOWN,
+        frozenset({S.PENDING, S.IN_REVIEW, S.APPROVED, S.REJECTED}),
+        S.TAKEN_DOWN,
+        "take_down",
+    ),
+    "restore": Rule(Verdict.RESTORE, frozenset({S.TAKEN_DOWN}), S.IN_REVIEW, "take_down"),
+}
+
+_LOCKED_FIELDS = ("id", "moderation_status", "published", "delivery_version", "uploaded_by")
+
+
+def allowed(name: str, status: str, *, escalated: bool = False) -> bool:
+    """Whether ``name`` may run from ``status`` (for showing only the buttons that work)."""
+    rule = RULES[name]
+    if status not in rule.allowed_from:
+        return False
+    return not (name == "escalate" and escalated)
+
+
+def approve(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
+    return transition("approve", asset, **kwargs)
+
+
+def reject(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
+    return transition("reject", asset, **kwargs)
+
+
+def send_to_review(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
+    return transition("send_to_review", asset, **kwargs)
+
+
+def escalate(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
+    return transition("escalate", asset, **kwargs)
+
+
+def take_down(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
+    return transition("take_down", asset, **kwargs)
+
+
+def restore(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
+    return transition("restore", asset, **kwargs)
+
+
+def transition(
+    name: str,
+    asset: Asset | uuid.UUID | str,
+    *,
+    by: Any = None,
+    kind: str | None = None,
+    classifier: str = "",
+    reason_code: str = "",
+    reasons: Iterable[str] = (),
+    note: str = "",
+    takedown: TakedownRequest | None = None,
+) -> Decision:
+    """Run one transition. ``by`` is the deciding user (kind "user"); without one the actor is
+    the system, or a classifier when ``kind="classifier"``. Raises WorkflowError subclasses."""
+    rule = RULES[name]
+    kind = kind or (ActorKind.USER if by is not None else ActorKind.SYSTEM)
+    if kind == ActorKind.USER:
+        _check_permission(rule, by)
+    asset_id = asset.pk if isinstance(asset, Asset) else asset
+
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().only(*_LOCKED_FIELDS).get(pk=asset_id)
+        old_status = locked.moderation_status
+        escalated = Escalation.objects.filter(asset_id=locked.pk).exists()
+        if not allowed(name, old_status, escalated=escalated):
+            raise TransitionNotAllowed(_refusal(name, old_status, escalated))
+        if name == "approve" and kind == ActorKind.USER:
+            _check_self_approval(locked, by)
+
+        new_status = rule.to_status or old_status
+        was_public = locked.is_public
+        published, version = locked.published, locked.delivery_version
+        if new_status == S.APPROVED:
+            published = published or conf.get("MODERATION_PUBLISH_ON_APPROVE")
+        elif published:
+            published, version = False, version + 1
+        is_public = new_status == S.APPROVED and published
+
+        decision = Decision.objects.create(
+            asset_id=locked.pk,
+            actor=by if kind == ActorKind.USER else None,
+            actor_name=_actor_name(by, kind, classifier),
+            actor_kind=kind,
+            classifier=classifier,
+            verdict=rule.verdict,
+            from_status=old_status,
+            to_status=new_status,
+            reason_code=reason_code,
+            reasons=list(reasons) or ([reason_code] if reason_code else []),
+            note=note,
+            takedown=takedown,
+        )
+        _write_asset(
+            locked.pk, moderation_status=new_status, published=published, delivery_version=version
+        )
+        _update_side_tables(name, locked.pk, by, note, new_status)
+        transaction.on_commit(
+            partial(
+                asset_visibility_changed.send,
+                sender=Asset,
+                asset_id=locked.pk,
+                old_status=old_status,
+                new_status=new_status,
+                was_public=was_public,
+                is_public=is_public,
+                old_delivery_version=locked.delivery_version,
+                delivery_version=version,
+            ),
+            robust=True,
+        )
+
+    if isinstance(asset, Asset):
+        asset.moderation_status, asset.published, asset.delivery_version = (
+            new_status,
+            published,
+            version,
+        )
+    logger.info(
+        "moderation %s: asset %s %s → %s by %s (%s)",
+        name,
+        locked.pk,
+        old_status,
+        new_status,
+        decision.actor_name,
+        reason_code or "-",
+    )
+    return decision
+
+
+def _write_asset(asset_id: uuid.UUID, **fields: Any) -> None:
+    """Write only the moderation fields: nothing else on the row changes."""
+    Asset.objects.filter(pk=asset_id).update(**fields)
+
+
+def _update_side_tables(name: str, asset_id: uuid.UUID, by: Any, note: str, status: str) -> None:
+    ReviewClaim.objects.filter(asset_id=asset_id).delete()  # a decided item leaves its reviewer
+    if name == "escalate":
+        Escalation.objects.create(asset_id=asset_id, escalated_by=by, note=note)
+    elif status != S.IN_REVIEW:
+        Escalation.objects.filter(asset_id=asset_id).delete()
+
+
+def _check_permission(rule: Rule, user: Any) -> None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NotPermitted("Only signed-in moderators can decide.")
+    if not user.has_perm(f"moderation.{rule.permission}"):
+        raise NotPermitted(f"{user} may not {rule.verdict.replace('_', ' ')} assets.")
+
+
+def _check_self_approval(asset: Asset, user: Any) -> None:
+    if (
+        conf.get("MODERATION_FORBID_SELF_APPROVAL")
+        and not user.is_superuser
+        and asset.uploaded_by_id is not None
+        and asset.uploaded_by_id == user.pk
+    ):
+        raise SelfApprovalForbidden("You uploaded this asset; another moderator must approve it.")
+
+
+def _refusal(name: str, status: str, escalated: bool) -> str:
+    label = ModerationStatus(status).label.lower()
+    if name == "escalate" and escalated:
+        return "This asset is already escalated."
+    return f"Cannot {name.replace('_', ' ')} an asset that is {label}."
+
+
+def _actor_name(by: Any, kind: str, classifier: str) -> str:
+    if kind == ActorKind.USER and by is not None:
+        return by.get_username()
+    if kind == ActorKind.CLASSIFIER:
+        return classifier or "classifier"
+    return "system"
