@@ -29,7 +29,7 @@ run: demo
 	@scripts/serve
 
 worker: install
-	$(BIN)/python manage.py rqworker derivatives moderation purge default
+	$(BIN)/python manage.py rqworker --with-scheduler derivatives moderation purge default
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

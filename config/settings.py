@@ -5,7 +5,9 @@ files under var/media, and jobs in-process. Production sets DATABASE_URL, REDIS_
 STORAGE=s3 and the AWS_* variables. See the configuration table in README.md.
 """
 
+import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import environ
@@ -84,6 +86,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests use a file, not memory: the live server's threads then get their own connections.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+        Path(tempfile.gettempdir()) / f"aiassets-test-{os.getpid()}.sqlite3"
+    )
     # WAL and IMMEDIATE transactions let the web process and a worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
