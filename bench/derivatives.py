@@ -45,6 +45,7 @@ from django.core.files.storage import FileSystemStorage  # noqa: E402
 from imagekit import ImageSpec  # noqa: E402
 from imagekit.processors import ResizeToFit  # noqa: E402
 from pictures.models import PillowPicture  # noqa: E402
+
 # Every PICTURES["PROCESSOR"] (django.tasks, rq, celery, dramatiq) runs this function in the
 # worker; calling it directly times the rendition work without a queue.
 from pictures.tasks import _process_picture as process_picture  # noqa: E402
@@ -190,7 +191,9 @@ def score(refs: benchlib.References, outputs):
     rows = []
     for width, _h, fmt, data in outputs:
         s, size = refs.score(data)
-        rows.append({"width": width, "height": size[1], "format": fmt, "bytes": len(data), "ssim": s})
+        rows.append(
+            {"width": width, "height": size[1], "format": fmt, "bytes": len(data), "ssim": s}
+        )
     return rows
 
 
@@ -261,41 +264,53 @@ def summarize(images, pipes):
 
 def print_tables(images, summary, pipes):
     print()
-    print(f"{'image':<22} {'pipeline':<9} {'wall s':>7} {'cpu s':>7} {'KB':>8} "
-          f"{'SSIM mean':>9} {'SSIM min':>9} {'files':>5}")
+    print(
+        f"{'image':<22} {'pipeline':<9} {'wall s':>7} {'cpu s':>7} {'KB':>8} "
+        f"{'SSIM mean':>9} {'SSIM min':>9} {'files':>5}"
+    )
     for im in images:
         for pipe in pipes:
             r = im["results"][pipe]
-            print(f"{im['image']:<22} {pipe:<9} {r['wall_s']:7.2f} {r['cpu_s']:7.2f} "
-                  f"{benchlib.kb(r['bytes']):>8} {r['ssim_mean']:9.4f} {r['ssim_min']:9.4f} "
-                  f"{r['outputs']:5d}")
+            print(
+                f"{im['image']:<22} {pipe:<9} {r['wall_s']:7.2f} {r['cpu_s']:7.2f} "
+                f"{benchlib.kb(r['bytes']):>8} {r['ssim_mean']:9.4f} {r['ssim_min']:9.4f} "
+                f"{r['outputs']:5d}"
+            )
     print()
     print("SUMMARY (all images)")
-    print(f"{'pipeline':<9} {'s/image':>8} {'cpu s/img':>9} {'total KB':>9} {'SSIM mean':>9} "
-          f"{'SSIM min':>8} | {'AVIF KB':>8} {'WebP KB':>8} {'JPEG KB':>8} | "
-          f"{'AVIF ssim':>9} {'WebP ssim':>9} {'JPEG ssim':>9}")
+    print(
+        f"{'pipeline':<9} {'s/image':>8} {'cpu s/img':>9} {'total KB':>9} {'SSIM mean':>9} "
+        f"{'SSIM min':>8} | {'AVIF KB':>8} {'WebP KB':>8} {'JPEG KB':>8} | "
+        f"{'AVIF ssim':>9} {'WebP ssim':>9} {'JPEG ssim':>9}"
+    )
     for pipe in pipes:
         s = summary[pipe]
         pf = s["per_format"]
         kbs = [benchlib.kb(pf[f]["bytes"]) if f in pf else "-" for f in FORMATS]
         ss = [f"{pf[f]['ssim_mean']:.4f}" if f in pf else "-" for f in FORMATS]
-        print(f"{pipe:<9} {s['wall_s_mean']:8.2f} {s['cpu_s_mean']:9.2f} "
-              f"{benchlib.kb(s['bytes_total']):>9} {s['ssim_mean']:9.4f} {s['ssim_min']:8.4f} | "
-              f"{kbs[0]:>8} {kbs[1]:>8} {kbs[2]:>8} | {ss[0]:>9} {ss[1]:>9} {ss[2]:>9}")
+        print(
+            f"{pipe:<9} {s['wall_s_mean']:8.2f} {s['cpu_s_mean']:9.2f} "
+            f"{benchlib.kb(s['bytes_total']):>9} {s['ssim_mean']:9.4f} {s['ssim_min']:8.4f} | "
+            f"{kbs[0]:>8} {kbs[1]:>8} {kbs[2]:>8} | {ss[0]:>9} {ss[1]:>9} {ss[2]:>9}"
+        )
     print()
     for pipe in pipes:
         if pipe == "ours":
             continue
         r = summary[f"ours/{pipe}"]
-        line = (f"ours/{pipe:<9} time {r['time_ratio']:.2f}  cpu {r['cpu_ratio']:.2f}  "
-                f"bytes {r['bytes_ratio']:.2f}  SSIM diff {r['ssim_diff']:+.4f}")
+        line = (
+            f"ours/{pipe:<9} time {r['time_ratio']:.2f}  cpu {r['cpu_ratio']:.2f}  "
+            f"bytes {r['bytes_ratio']:.2f}  SSIM diff {r['ssim_diff']:+.4f}"
+        )
         if pipe == "pictures":
             ok_t = r["time_ratio"] <= TARGETS["time_ratio_max"]
             ok_b = r["bytes_ratio"] <= TARGETS["bytes_ratio_max"]
             ok_s = r["ssim_diff"] >= -TARGETS["ssim_drop_max"]
-            line += (f"   targets: time<=0.50 {'PASS' if ok_t else 'MISS'}, "
-                     f"bytes<=1.00 {'PASS' if ok_b else 'MISS'}, "
-                     f"SSIM within 0.005 {'PASS' if ok_s else 'MISS'}")
+            line += (
+                f"   targets: time<=0.50 {'PASS' if ok_t else 'MISS'}, "
+                f"bytes<=1.00 {'PASS' if ok_b else 'MISS'}, "
+                f"SSIM within 0.005 {'PASS' if ok_s else 'MISS'}"
+            )
         print(line)
 
 
@@ -305,8 +320,12 @@ def profile(png, widths, formats, pics, pic_types):
     planned = imaging.plan_widths(w0, widths)
     for label, fn in (
         ("ours", lambda: run_ours("p", png, widths, formats)),
-        ("pictures", lambda: pics.process(
-            pics.upload("prof", png), pics.pictures("src/prof.png", planned, pic_types))),
+        (
+            "pictures",
+            lambda: pics.process(
+                pics.upload("prof", png), pics.pictures("src/prof.png", planned, pic_types)
+            ),
+        ),
     ):
         prof = cProfile.Profile()
         prof.enable()
@@ -332,8 +351,11 @@ def main():
     print(f"env: {env}")
     print(f"widths {widths}  formats {formats}")
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-pictures-", dir="/dev/shm"
-                                if Path("/dev/shm").is_dir() else None))
+    tmp = Path(
+        tempfile.mkdtemp(
+            prefix="bench-pictures-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
+        )
+    )
     try:
         pics = Pictures(tmp)
         pic_fail = probe_pictures(pics)
@@ -366,15 +388,18 @@ def main():
             big = next(png for name, png in images if "2048" in name)
             profile(big, widths, formats, pics, pic_types)
 
-        path = benchlib.write_json(args.out, {
-            "environment": env,
-            "widths": widths,
-            "formats": formats,
-            "targets": TARGETS,
-            "unsupported": {"django-pictures": pic_fail, "django-imagekit": kit_fail},
-            "summary": summary,
-            "images": results,
-        })
+        path = benchlib.write_json(
+            args.out,
+            {
+                "environment": env,
+                "widths": widths,
+                "formats": formats,
+                "targets": TARGETS,
+                "unsupported": {"django-pictures": pic_fail, "django-imagekit": kit_fail},
+                "summary": summary,
+                "images": results,
+            },
+        )
         print(f"wrote {path.relative_to(benchlib.ROOT)}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

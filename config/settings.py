@@ -196,16 +196,16 @@ INGEST_MAX_PARAMS_BYTES = env.int("INGEST_MAX_PARAMS_BYTES", default=64 * 1024)
 # --- Derivatives ----------------------------------------------------------------------------
 # Widths and encoder settings chosen with bench/derivatives.py: see README "Derivative defaults".
 DERIVATIVE_WIDTHS = env.list(
-    "DERIVATIVE_WIDTHS", cast=int, default=[320, 640, 960, 1280, 1600, 1920, 2560]
+    "DERIVATIVE_WIDTHS", cast=int, default=[320, 480, 640, 768, 1024, 1280, 1600, 1920, 2560]
 )
 DERIVATIVE_FORMATS = {
     "avif": {
         "quality": env.int("AVIF_QUALITY", default=70),
-        "speed": env.int("AVIF_SPEED", default=8),
+        "speed": env.int("AVIF_SPEED", default=9),
     },
     "webp": {
         "quality": env.int("WEBP_QUALITY", default=88),
-        "method": env.int("WEBP_METHOD", default=4),
+        "method": env.int("WEBP_METHOD", default=2),
     },
     "jpeg": {"quality": env.int("JPEG_QUALITY", default=82)},
 }
