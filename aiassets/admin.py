@@ -352,12 +352,20 @@ class AssetAdmin(admin.ModelAdmin):
 class ApiTokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
-        fields = ["name", "is_active"]
+        fields = ["name", "is_active", "requests_per_minute", "bytes_per_day"]
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "hint", "is_active", "created_by", "created_at", "last_used_at"]
+    list_display = [
+        "name",
+        "hint",
+        "is_active",
+        "requests_per_minute",
+        "bytes_per_day",
+        "created_by",
+        "last_used_at",
+    ]
     list_filter = ["is_active"]
     search_fields = ["name"]
     form = ApiTokenForm

@@ -117,7 +117,11 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
     report = BuildReport(str(asset_id))
     asset = Asset.objects.filter(pk=asset_id).first()
     if asset is None:
-        logger.info("asset %s is gone; nothing to build", asset_id)
+        logger.info(
+            "asset %s is gone; nothing to build",
+            asset_id,
+            extra={"event": "variants.asset_gone", "asset_id": str(asset_id)},
+        )
         return report
     rows = ensure_rows(asset)
     todo = [v for v in rows if force or v.status == Variant.Status.PENDING]
@@ -165,7 +169,18 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
     record(report)
     if not report.failed and not asset.variants.exclude(status=Variant.Status.READY).exists():
         transaction.on_commit(lambda: variants_ready.send(sender=Asset, asset_id=asset.id))
-    logger.info("built variants %s", report.as_dict())
+    logger.info(
+        "built variants %s",
+        report.as_dict(),
+        extra={
+            "event": "variants.built",
+            "asset_id": report.asset_id,
+            "built": len(report.built),
+            "failed": len(report.failed),
+            "skipped": report.skipped,
+            "seconds": round(report.seconds, 3),
+        },
+    )
     return report
 
 
@@ -193,7 +208,20 @@ def _record_failure(variant: Variant, error: str, report: BuildReport) -> None:
     metrics.BUILD_FAILURES.labels(variant.format).inc()
     if exhausted:
         report.exhausted.append(variant.key)
-    logger.warning("variant %s failed (attempt %d): %s", variant.key, attempts, error)
+    logger.warning(
+        "variant %s failed (attempt %d): %s",
+        variant.key,
+        attempts,
+        error,
+        extra={
+            "event": "variant.failed",
+            "asset_id": str(variant.asset_id),
+            "variant_key": variant.key,
+            "attempt": attempts,
+            "exhausted": exhausted,
+            "error": error,
+        },
+    )
 
 
 def reset_for_rebuild(asset: Asset, *, only_unhealthy: bool = True) -> int:

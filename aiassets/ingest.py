@@ -233,6 +233,15 @@ def _ingest(
         info.height,
         len(data),
         model,
+        extra={
+            "event": "asset.ingested",
+            "asset_id": str(asset.id),
+            "image_format": info.format,
+            "width": info.width,
+            "height": info.height,
+            "bytes": len(data),
+            "model": str(model),
+        },
     )
     return IngestResult(asset, created=True)
 

@@ -16,6 +16,12 @@ BUILD_SECONDS = Histogram(
     "Time to build one asset's pending variants (decode, resize, encode, store).",
     buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34, 60),
 )
+LIMIT_HITS = Counter(
+    "aiassets_limit_hits_total",
+    "Requests or jobs held back by a limit (api_requests, api_bytes, derivatives_deferred, "
+    "on_demand_budget, on_demand_concurrency).",
+    ["limit"],
+)
 BUILD_FAILURES = Counter(
     "aiassets_variant_build_failures_total", "Variant builds that failed, by format.", ["format"]
 )

@@ -263,6 +263,12 @@ class ApiToken(models.Model):
         max_length=12, editable=False, help_text="First characters, to tell tokens apart."
     )
     is_active = models.BooleanField(default=True)
+    requests_per_minute = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Ingest requests per minute; empty: the site default."
+    )
+    bytes_per_day = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Uploaded bytes per day; empty: the site default."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )
@@ -277,6 +283,17 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+    def limits(self) -> tuple[int, int]:
+        """(requests per minute, bytes per day) for this token; 0 means unlimited."""
+        from django.conf import settings as conf
+
+        rpm = self.requests_per_minute
+        bpd = self.bytes_per_day
+        return (
+            conf.API_RATE_REQUESTS_PER_MINUTE if rpm is None else rpm,
+            conf.API_RATE_BYTES_PER_DAY if bpd is None else bpd,
+        )
 
     def set_new_token(self) -> str:
         """Give this row a fresh token; returns the raw token, which is never stored."""

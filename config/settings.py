@@ -50,11 +50,12 @@ INSTALLED_APPS = [
     "moderation",
     "delivery",
     "public",
+    "ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "aiassets.middleware.IngestSizeLimitMiddleware",
+    "aiassets.middleware.IngestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -192,6 +193,9 @@ INGEST_MAX_PIXELS = env.int("INGEST_MAX_PIXELS", default=100_000_000)
 INGEST_MAX_SIDE = env.int("INGEST_MAX_SIDE", default=20_000)
 INGEST_ALLOW_ANIMATED = env.bool("INGEST_ALLOW_ANIMATED", default=False)
 INGEST_MAX_PARAMS_BYTES = env.int("INGEST_MAX_PARAMS_BYTES", default=64 * 1024)
+# Per API token (overridable per token in the admin); 0 = unlimited. Past them: 429.
+API_RATE_REQUESTS_PER_MINUTE = env.int("API_RATE_REQUESTS_PER_MINUTE", default=120)
+API_RATE_BYTES_PER_DAY = env.int("API_RATE_BYTES_PER_DAY", default=20 * 1024**3)
 
 # --- Derivatives ----------------------------------------------------------------------------
 # Widths and encoder settings chosen with bench/derivatives.py: see README "Derivative defaults".
@@ -251,6 +255,7 @@ ON_DEMAND_MIN_WIDTH = env.int("ON_DEMAND_MIN_WIDTH", default=16)
 ON_DEMAND_MAX_WIDTH = env.int("ON_DEMAND_MAX_WIDTH", default=4096)
 ON_DEMAND_MAX_CONCURRENT = env.int("ON_DEMAND_MAX_CONCURRENT", default=2)
 ON_DEMAND_RETRY_AFTER = env.int("ON_DEMAND_RETRY_AFTER", default=2)
+ON_DEMAND_BUDGET_PER_MINUTE = env.int("ON_DEMAND_BUDGET_PER_MINUTE", default=120)  # 0: none
 # aiassets builds variant URLs through this hook, so it never imports delivery itself.
 AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
 
@@ -270,13 +275,24 @@ if env.bool("HTTPS", default=False):
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# LOG_FORMAT: "json" (one JSON object per line, ops.logging.JsonFormatter; the default when
+# DEBUG is off) or "plain" (the default with DEBUG on). Every logger goes through the root's
+# console handler: aiassets, moderation, delivery, rq.worker (jobs) and Django's own.
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise environ.ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ops.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"PIL": {"level": "WARNING"}},
+    # rq.worker gets no handler of its own: rq then leaves its colour handler out, and job
+    # records reach the console handler (JSON with the job id, queue and function).
+    "loggers": {"PIL": {"level": "WARNING"}, "rq.worker": {"level": "INFO"}},
 }
 
 # --- CDN purges -----------------------------------------------------------------------------
@@ -355,3 +371,13 @@ MODERATION_TAKEDOWN_MAX_BYTES = env.int("MODERATION_TAKEDOWN_MAX_BYTES", default
 MODERATION_TAKEDOWN_MAX_PIXELS = env.int("MODERATION_TAKEDOWN_MAX_PIXELS", default=50_000_000)
 # Behind a trusted reverse proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP).
 MODERATION_CLIENT_IP_HEADER = env("MODERATION_CLIENT_IP_HEADER", default="")
+
+# --- Observability ---
+# GET /metrics (Prometheus) needs `Authorization: Bearer $METRICS_TOKEN` and/or a client
+# address (REMOTE_ADDR) in METRICS_ALLOWED_IPS (CIDRs, comma-separated); every check that is
+# set must pass, and with neither set everyone gets 403. Multi-process servers and workers:
+# set PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself) for every process.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# The admin dashboard (/admin/ops/dashboard/) reads at most this many rows per source.
+OPS_DASHBOARD_MAX_ROWS = env.int("OPS_DASHBOARD_MAX_ROWS", default=50_000)

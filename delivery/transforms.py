@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 from django.conf import settings
 from django.core.cache import cache
 
-from aiassets import derivatives
+from aiassets import derivatives, metrics, ratelimit
 from aiassets.models import Asset, Variant
 
 SLOTS_KEY = "aiassets:ondemand:active"
@@ -21,7 +21,7 @@ SLOT_TTL = 300  # a crashed builder's slot is freed after this many seconds
 
 
 class Busy(Exception):
-    """Every build slot is taken."""
+    """Every build slot is taken, or this minute's build budget is spent."""
 
 
 @contextmanager
@@ -69,9 +69,18 @@ def nearest_ready(asset: Asset, width: int, fmt: str) -> Variant | None:
 
 
 def get_or_build(asset: Asset, width: int, fmt: str) -> Variant:
-    """The variant, built now if needed. Raises Busy past the concurrency cap."""
+    """The variant, built now if needed. Raises Busy past the per-minute budget or the
+    concurrency cap (ready variants are always served: they cost nothing)."""
     existing = ready(asset, width, fmt)
     if existing is not None:
         return existing
-    with build_slot():
-        return derivatives.build_one(asset, width, fmt)
+    budget = ratelimit.hit("ondemand:builds", settings.ON_DEMAND_BUDGET_PER_MINUTE, 60)
+    if not budget.allowed:
+        metrics.LIMIT_HITS.labels("on_demand_budget").inc()
+        raise Busy("budget")
+    try:
+        with build_slot():
+            return derivatives.build_one(asset, width, fmt)
+    except Busy:
+        metrics.LIMIT_HITS.labels("on_demand_concurrency").inc()
+        raise

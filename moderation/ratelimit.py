@@ -1,4 +1,4 @@
-"""A fixed-window rate limit per client IP, kept in Django's cache.
+"""A fixed-window rate limit per client IP (aiassets.ratelimit counters in the cache).
 
 Use a shared cache (Redis, Memcached, the database) in production: the default local-memory
 cache counts per process.
@@ -6,21 +6,14 @@ cache counts per process.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from aiassets import ratelimit
+from aiassets.ratelimit import RateResult
 
 from . import conf
 
-
-@dataclass(frozen=True)
-class RateResult:
-    allowed: bool
-    count: int
-    limit: int
-    retry_after: int
+__all__ = ["RateResult", "client_ip", "hit"]
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -35,14 +28,4 @@ def client_ip(request: HttpRequest) -> str:
 def hit(scope: str, request: HttpRequest, rate: str | None = None) -> RateResult:
     """Count one request from this client against ``rate`` (e.g. "5/h")."""
     limit, period = conf.parse_rate(rate or conf.get("MODERATION_TAKEDOWN_RATE"))
-    now = time.time()
-    window = int(now // period)
-    key = f"moderation:rate:{scope}:{client_ip(request)}:{window}"
-    cache.add(key, 0, timeout=period + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 5)
-        count = 1
-    retry_after = max(1, int(period - (now % period)))
-    return RateResult(count <= limit, count, limit, retry_after)
+    return ratelimit.hit(f"moderation:{scope}:{client_ip(request)}", limit, period)

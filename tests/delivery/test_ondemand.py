@@ -84,3 +84,23 @@ def test_slots_are_released_after_errors(asset, settings):
         raise RuntimeError("build failed")
     with transforms.build_slot(), pytest.raises(transforms.Busy), transforms.build_slot():
         pass
+
+
+def test_budget_per_minute_then_recovery(client, asset, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from aiassets import ratelimit
+
+    cache.clear()
+    clock = {"t": 1_900_000_020.0}
+    monkeypatch.setattr(ratelimit, "now", lambda: clock["t"])
+    settings.ON_DEMAND_BUDGET_PER_MINUTE = 2
+    assert client.get(signing.transform_url(asset, 500, "jpeg")).status_code == 200
+    assert client.get(signing.transform_url(asset, 510, "jpeg")).status_code == 200
+    over = client.get(signing.transform_url(asset, 520, "jpeg"))
+    assert over.status_code == 307 and "no-store" in over["Cache-Control"]
+    assert client.get(signing.transform_url(asset, 500, "jpeg")).status_code == 200, (
+        "ready sizes are served whatever the budget"
+    )
+    clock["t"] += 60
+    assert client.get(signing.transform_url(asset, 520, "jpeg")).status_code == 200
