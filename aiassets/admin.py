@@ -262,13 +262,14 @@ class AssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="Variants")
     def variant_health(self, obj: Asset) -> str:
-        counts = {"ready": 0, "pending": 0, "failed": 0}
+        counts: dict[str, int] = {}
         for v in obj.variants.all():
             counts[v.status] = counts.get(v.status, 0) + 1
-        text = f"{counts['ready']} ready"
-        if counts["pending"]:
-            text += f", {counts['pending']} pending"
-        if counts["failed"]:
+        text = (
+            ", ".join(f"{counts[s]} {s}" for s in ("ready", "pending", "deferred") if counts.get(s))
+            or "none"
+        )
+        if counts.get("failed"):
             return format_html(
                 '{} <strong style="color:#ba2121">{} failed</strong>', text, counts["failed"]
             )

@@ -237,9 +237,25 @@ def job_id(asset_id: uuid.UUID | str) -> str:
 
 
 def schedule(asset_id: uuid.UUID | str) -> None:
-    """Ask for a build of the asset's pending variants, on commit, on the derivatives queue."""
-    from .queueing import enqueue_on_commit
+    """Ask for a build of the asset's pending variants, on commit, on the derivatives queue.
 
+    When the queue is deeper than DERIVATIVE_QUEUE_MAX_DEPTH the rows are marked deferred
+    instead (visible in the admin and the metrics); release_deferred() queues them later.
+    """
+    from .queueing import enqueue_on_commit, queue_depth
+
+    limit = settings.DERIVATIVE_QUEUE_MAX_DEPTH
+    depth = queue_depth("derivatives") if limit > 0 else None
+    if depth is not None and depth >= limit:
+        deferred = Variant.objects.filter(asset_id=asset_id, status=Variant.Status.PENDING).update(
+            status=Variant.Status.DEFERRED, updated_at=timezone.now()
+        )
+        metrics.LIMIT_HITS.labels("derivatives_deferred").inc()
+        logger.info(
+            "derivatives queue is %d deep (limit %d): %d variant(s) of %s deferred",
+            depth, limit, deferred, asset_id,
+        )
+        return
     intervals = list(settings.DERIVATIVE_RETRY_INTERVALS)
     enqueue_on_commit(
         "derivatives",
@@ -250,6 +266,37 @@ def schedule(asset_id: uuid.UUID | str) -> None:
         retry_intervals=intervals,
         timeout=settings.DERIVATIVE_JOB_TIMEOUT,
     )
+
+
+def release_deferred(max_assets: int | None = None) -> int:
+    """Queue deferred builds while the queue has room, oldest first. Returns assets queued."""
+    from .queueing import queue_depth
+
+    limit = settings.DERIVATIVE_QUEUE_MAX_DEPTH
+    depth = queue_depth("derivatives") if limit > 0 else 0
+    room = (limit - depth) if limit > 0 and depth is not None else max_assets or 100
+    if max_assets is not None:
+        room = min(room, max_assets)
+    if room <= 0:
+        return 0
+    asset_ids = list(
+        Variant.objects.filter(status=Variant.Status.DEFERRED)
+        .order_by("updated_at")
+        .values_list("asset_id", flat=True)
+        .distinct()[: room * 20]
+    )
+    released: list = []
+    for asset_id in asset_ids:
+        if asset_id in released:
+            continue
+        Variant.objects.filter(asset_id=asset_id, status=Variant.Status.DEFERRED).update(
+            status=Variant.Status.PENDING, updated_at=timezone.now()
+        )
+        schedule(asset_id)
+        released.append(asset_id)
+        if len(released) >= room:
+            break
+    return len(released)
 
 
 def build_one(asset: Asset, width: int, fmt: str) -> Variant:

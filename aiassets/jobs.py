@@ -14,6 +14,7 @@ class BuildFailed(Exception):
 
 def build_variants(asset_id: str) -> dict[str, Any]:
     report = derivatives.build(asset_id)
+    derivatives.release_deferred()  # the queue just got shorter: let deferred builds in
     if report.failed:
         state = "will retry" if report.retryable else "no attempts left"
         raise BuildFailed(f"{len(report.failed)} variant(s) failed ({state}): {report.failed}")

@@ -181,6 +181,7 @@ class Variant(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        DEFERRED = "deferred", "Deferred (queue full)"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 

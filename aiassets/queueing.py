@@ -49,6 +49,20 @@ def enqueue_on_commit(
     transaction.on_commit(partial(enqueue, queue, func, *args, **kwargs))
 
 
+def queue_depth(queue: str) -> int | None:
+    """Jobs waiting on ``queue``; None when jobs run in-process or Redis cannot be reached."""
+    if settings.JOBS_INLINE:
+        return None
+    import django_rq
+    from redis.exceptions import RedisError
+
+    try:
+        return django_rq.get_queue(queue).count
+    except RedisError:
+        logger.warning("could not read the depth of queue %s", queue)
+        return None
+
+
 def _run_inline(func: Callable[..., Any], args: tuple[Any, ...], retries: int) -> None:
     for attempt in range(retries + 1):
         try:

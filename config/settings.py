@@ -217,6 +217,9 @@ DERIVATIVE_MAX_ATTEMPTS = env.int("DERIVATIVE_MAX_ATTEMPTS", default=3)
 DERIVATIVE_RETRY_INTERVALS = env.list("DERIVATIVE_RETRY_INTERVALS", cast=int, default=[10, 60])
 DERIVATIVE_STALE_MINUTES = env.int("DERIVATIVE_STALE_MINUTES", default=30)
 DERIVATIVE_JOB_TIMEOUT = env.int("DERIVATIVE_JOB_TIMEOUT", default=600)
+# Past this many waiting derivative jobs, ingest still stores originals but defers their
+# builds (status "deferred"); each finished build and reconcile_variants let them in. 0: off.
+DERIVATIVE_QUEUE_MAX_DEPTH = env.int("DERIVATIVE_QUEUE_MAX_DEPTH", default=500)
 
 # --- Jobs -----------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -124,7 +124,7 @@ def test_reconcile_heals_a_deleted_file_and_a_stuck_pending_row(ingest_now, medi
     Variant.objects.filter(pk=fresh.pk).update(status="failed", error="boom", attempts=3)
 
     dry = run("reconcile_variants", "--dry-run", "--no-progress")
-    assert "1 missing file(s), 1 failed, 1 stuck pending; would rebuild 2 asset(s)" in dry
+    assert "1 missing file(s), 1 failed, 1 stuck pending, 0 deferred; would rebuild 2" in dry
     assert not (media_root / "public" / lost.key).exists()
 
     out = run("reconcile_variants", "--sync", "--no-progress")

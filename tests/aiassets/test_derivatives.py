@@ -190,3 +190,50 @@ def test_unreachable_redis_keeps_rows_pending_and_loses_nothing(settings, ingest
 def test_inline_mode_runs_jobs_without_redis(settings, ingest_now):
     settings.JOBS_INLINE = True
     assert queueing.enqueue("default", "aiassets.jobs.build_variants", "0" * 32) is None
+
+
+# --- deferral under a deep queue -------------------------------------------------------------
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)  # jobs enqueue on commit from inside the worker
+def test_deep_queue_defers_builds_and_they_are_picked_up_later(rq, ingest_now, settings):
+    from prometheus_client import REGISTRY
+
+    settings.DERIVATIVE_QUEUE_MAX_DEPTH = 2
+    before = (
+        REGISTRY.get_sample_value("aiassets_limit_hits_total", {"limit": "derivatives_deferred"})
+        or 0.0
+    )
+    assets = [ingest_now(images.png(320, 240, seed=i)).asset for i in range(5)]
+    statuses = [set(a.variants.values_list("status", flat=True)) for a in assets]
+    assert statuses[:2] == [{"pending"}, {"pending"}]
+    assert statuses[2:] == [{"deferred"}] * 3, "originals stored, builds deferred"
+    assert len(rq.queue("derivatives").job_ids) == 2
+    assert (
+        REGISTRY.get_sample_value("aiassets_limit_hits_total", {"limit": "derivatives_deferred"})
+        == before + 3
+    )
+    rq.work("derivatives")  # each finished build lets deferred ones in
+    for a in assets:
+        assert set(a.variants.values_list("status", flat=True)) == {"ready"}, a.pk
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_reconcile_releases_deferred_builds(rq, ingest_now, settings):
+    from django.core.management import call_command
+
+    settings.DERIVATIVE_QUEUE_MAX_DEPTH = 1
+    first = ingest_now(images.png(320, 240, seed=1)).asset
+    second = ingest_now(images.png(320, 240, seed=2)).asset
+    assert set(second.variants.values_list("status", flat=True)) == {"deferred"}
+    rq.queue("derivatives").empty()  # the queued job is lost (e.g. Redis flushed)
+    out = io.StringIO()
+    call_command("reconcile_variants", "--no-progress", stdout=out, stderr=io.StringIO())
+    assert "3 deferred" in out.getvalue()  # variants: one width x three formats
+    rq.work("derivatives")
+    call_command("reconcile_variants", "--no-progress", "--stale-minutes", "0", stdout=out)
+    rq.work("derivatives")
+    for a in (first, second):
+        assert set(a.variants.values_list("status", flat=True)) == {"ready"}

@@ -33,7 +33,8 @@ class Command(BaseCommand):
     def handle(self, **opts):
         cutoff = timezone.now() - timedelta(minutes=opts["stale_minutes"])
         totals = dict.fromkeys(
-            ("assets", "missing_rows", "missing_files", "failed", "stale", "rebuilt"), 0
+            ("assets", "missing_rows", "missing_files", "failed", "stale", "deferred", "rebuilt"),
+            0,
         )
         files = storage.variants()
         assets = Asset.objects.order_by("created_at")
@@ -61,6 +62,10 @@ class Command(BaseCommand):
                 elif v.status == Variant.Status.PENDING and v.updated_at < cutoff:
                     totals["stale"] += 1
                     heal.append(v.pk)
+                elif v.status == Variant.Status.DEFERRED:
+                    totals["deferred"] += 1
+                    if opts["sync"]:  # building here does not load the queue
+                        heal.append(v.pk)
                 elif (
                     v.status == Variant.Status.READY
                     and not opts["skip_file_check"]
@@ -81,9 +86,12 @@ class Command(BaseCommand):
                 derivatives.build(asset.id)
             else:
                 derivatives.schedule(asset.id)
+        if not opts["dry_run"] and not opts["sync"]:
+            derivatives.release_deferred()
         verb = "would rebuild" if opts["dry_run"] else ("rebuilt" if opts["sync"] else "queued")
         self.stdout.write(
             f"Checked {totals['assets']} asset(s): {totals['missing_rows']} missing row(s), "
             f"{totals['missing_files']} missing file(s), {totals['failed']} failed, "
-            f"{totals['stale']} stuck pending; {verb} {totals['rebuilt']} asset(s)."
+            f"{totals['stale']} stuck pending, {totals['deferred']} deferred; "
+            f"{verb} {totals['rebuilt']} asset(s)."
         )
