@@ -28,8 +28,8 @@ def test_passes_behind_varnish_then_fails_on_a_corrupted_file(
     metrics = tmp_path / "delivery.prom"
     out = run("--base-url", varnish_live.base_url, "--sample", "50", "--metrics-file", str(metrics))
     assert out.count("OK     public") == healthy.variants.count() == 6
-    assert out.count("OK     private") == 3  # the unapproved asset's three variants
-    assert out.splitlines()[-1].startswith("9 passed, 0 failed; median decode")
+    assert out.count("OK     private") == 5  # --private-sample defaults to 5
+    assert out.splitlines()[-1].startswith("11 passed, 0 failed; median decode")
     text = metrics.read_text()
     assert 'aiassets_delivery_check_failures{kind="public",region="default"} 0.0' in text
     assert 'aiassets_delivery_checks{kind="private",region="default"}' in text
