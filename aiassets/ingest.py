@@ -12,7 +12,9 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import IO, Any
 
 from django.conf import settings
@@ -122,6 +124,23 @@ def _too_large(size: int) -> IngestError:
     )
 
 
+def _counted(func: Callable[..., IngestResult]) -> Callable[..., IngestResult]:
+    """Count every ingest outcome (created, duplicate, or the error code) for the metrics."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> IngestResult:
+        try:
+            result = func(*args, **kwargs)
+        except IngestError as exc:
+            metrics.INGESTS.labels(exc.code).inc()
+            raise
+        metrics.INGESTS.labels("created" if result.created else "duplicate").inc()
+        return result
+
+    return wrapper
+
+
+@_counted
 def ingest(
     file: IO[bytes] | bytes,
     provenance: ProvenanceIn | dict[str, Any] | str | bytes,
@@ -137,27 +156,6 @@ def ingest(
     ``actor`` is the uploading user (admin), ``token`` the generator's API token. Raises
     IngestError (with a stable code) and then leaves no row and no file behind.
     """
-    try:
-        result = _ingest(
-            file, provenance, actor, token=token, filename=filename, title=title, alt_text=alt_text
-        )
-    except IngestError as exc:
-        metrics.INGESTS.labels(exc.code).inc()
-        raise
-    metrics.INGESTS.labels("created" if result.created else "duplicate").inc()
-    return result
-
-
-def _ingest(
-    file: IO[bytes] | bytes,
-    provenance: ProvenanceIn | dict[str, Any] | str | bytes,
-    actor: Any = None,
-    *,
-    token: ApiToken | None = None,
-    filename: str = "",
-    title: str = "",
-    alt_text: str = "",
-) -> IngestResult:
     prov = parse_provenance(provenance)
     data = read_upload(file)
     sha256 = hashlib.sha256(data).hexdigest()

@@ -43,14 +43,22 @@ class Result:
         return not self.problems
 
 
-def check_public(session: requests.Session, url: str, variant: Variant, timeout: float) -> Result:
-    result = Result(url, "public")
+def fetch(session: requests.Session, result: Result, timeout: float) -> requests.Response | None:
+    """GET the result's URL, recording the status, or the failure as a problem."""
     try:
-        response = session.get(url, timeout=timeout)
+        response = session.get(result.url, timeout=timeout)
     except requests.RequestException as exc:
         result.problems.append(f"request failed: {exc}")
-        return result
+        return None
     result.status = response.status_code
+    return response
+
+
+def check_public(session: requests.Session, url: str, variant: Variant, timeout: float) -> Result:
+    result = Result(url, "public")
+    response = fetch(session, result, timeout)
+    if response is None:
+        return result
     if response.status_code != 200:
         result.problems.append(f"status {response.status_code}, expected 200")
         return result
@@ -90,13 +98,8 @@ def check_public(session: requests.Session, url: str, variant: Variant, timeout:
 
 def check_private(session: requests.Session, url: str, timeout: float) -> Result:
     result = Result(url, "private")
-    try:
-        response = session.get(url, timeout=timeout)
-    except requests.RequestException as exc:
-        result.problems.append(f"request failed: {exc}")
-        return result
-    result.status = response.status_code
-    if response.status_code not in (403, 404):
+    response = fetch(session, result, timeout)
+    if response is not None and response.status_code not in (403, 404):
         result.problems.append(f"unapproved asset answered {response.status_code}, not 404/403")
     return result
 
