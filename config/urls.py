@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("ops.urls")),
     path("", include("moderation.urls")),
     path("", include("delivery.urls")),
     path("", include("public.urls")),

@@ -1,0 +1,191 @@
+"""The operations dashboard's numbers: the last 24 hours by hour and the last 7 days by day.
+
+Eight queries in all, whatever the data: each source is read once over the 7-day window (at
+most OPS_DASHBOARD_MAX_ROWS rows, newest first) and bucketed in Python for both windows, so
+it works the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import queries
+from .charts import Chart, Series, bar_chart, line_chart, number
+from .stats import Window, count_by_bucket, last_days, last_hours, quantile, values_by_bucket
+
+
+@dataclass
+class Raw:
+    """Rows of the 7-day window, read once."""
+
+    ingests: list[datetime]
+    decisions: list[tuple[datetime, str]]
+    builds: list[tuple[datetime, float]]
+    purge_failures: list[datetime]
+    review: list[tuple[datetime, datetime | None]]  # (entered, left or None: still waiting)
+    truncated: list[str] = field(default_factory=list)
+
+
+def read(since: datetime, limit: int) -> Raw:
+    sources = {
+        "ingests": queries.ingest_times(since, limit),
+        "decisions": queries.settling_decisions(since, limit),
+        "builds": queries.build_times(since, limit),
+        "purge failures": queries.purge_failures(since, limit),
+        "review exits": queries.review_exits(since, limit),
+        "review queue": queries.review_open_entries(limit),
+    }
+    open_entries = sources["review queue"]
+    return Raw(
+        ingests=sources["ingests"],
+        decisions=sources["decisions"],
+        builds=sources["builds"],
+        purge_failures=sources["purge failures"],
+        review=[*sources["review exits"], *((entered, None) for entered in open_entries)],
+        truncated=[name for name, rows in sources.items() if len(rows) >= limit],
+    )
+
+
+def review_at(moment: datetime, intervals: list[tuple[datetime, datetime | None]]) -> list[float]:
+    """Waiting times (seconds) of the items in review at ``moment``."""
+    return [
+        (moment - entered).total_seconds()
+        for entered, left in intervals
+        if entered <= moment and (left is None or left > moment)
+    ]
+
+
+def _hours(seconds: float) -> str:
+    return number(seconds / 3600, 1)
+
+
+def window_charts(window: Window, raw: Raw) -> list[Chart]:
+    labels, names = window.labels(), window.long_labels()
+    key = window.key
+
+    ingests = count_by_bucket(window, raw.ingests)
+    approvals = count_by_bucket(window, (t for t, v in raw.decisions if v == "approve"))
+    rejections = count_by_bucket(window, (t for t, v in raw.decisions if v == "reject"))
+    rates = [
+        (100 * r / (a + r)) if (a + r) else None for a, r in zip(approvals, rejections, strict=True)
+    ]
+    oldest: list[float | None] = []
+    waiting: list[float | None] = []  # sampled at each bucket's end
+    for i in range(len(window)):
+        ages = review_at(window.bucket_end(i), raw.review)
+        oldest.append(max(ages, default=0.0) / 3600)
+        waiting.append(len(ages))
+    builds = [sorted(b) for b in values_by_bucket(window, raw.builds)]
+    p50 = [quantile(b, 0.5) if b else None for b in builds]
+    p95 = [quantile(b, 0.95) if b else None for b in builds]
+    failures = count_by_bucket(window, raw.purge_failures)
+
+    def fmt_pct(v: float) -> str:
+        return number(v, 1) + "%"
+
+    return [
+        bar_chart(
+            f"ingests-{key}", "Ingest volume", labels, [Series("Assets", ingests)], "", names
+        ),
+        bar_chart(
+            f"decisions-{key}",
+            "Moderation throughput",
+            labels,
+            [Series("Approved", approvals, "s0"), Series("Rejected", rejections, "s1")],
+            "",
+            names,
+        ),
+        line_chart(
+            f"rejection-{key}",
+            "Rejection rate",
+            labels,
+            [Series("Rejected share", rates, "s1")],
+            "%",
+            names,
+            fmt=fmt_pct,
+            top=100,
+        ),
+        line_chart(
+            f"review-age-{key}",
+            "Review queue: longest wait (hours)",
+            labels,
+            [Series("Longest wait", oldest, "s0")],
+            "h",
+            names,
+        ),
+        bar_chart(
+            f"review-length-{key}",
+            "Review queue length",
+            labels,
+            [Series("Items in review", waiting, "s2")],
+            "",
+            names,
+        ),
+        line_chart(
+            f"build-latency-{key}",
+            "Variant build latency (seconds)",
+            labels,
+            [Series("p50", p50, "s0"), Series("p95", p95, "s1")],
+            "s",
+            names,
+        ),
+        bar_chart(
+            f"purge-failures-{key}",
+            "Purge failures",
+            labels,
+            [Series("Failed purges", failures, "s1")],
+            "",
+            names,
+        ),
+    ]
+
+
+def tiles(now: datetime, day: Window, raw: Raw) -> list[tuple[str, str]]:
+    """Headline numbers: the queue now and the last 24 hours."""
+    waiting = review_at(now, raw.review)
+    in_day = [t for t in raw.ingests if t >= day.start]
+    decided = [v for t, v in raw.decisions if t >= day.start]
+    rejected = decided.count("reject")
+    builds = sorted(s for t, s in raw.builds if t >= day.start)
+    variants = queries.variant_status_counts()
+    purges = queries.purge_status_counts()
+    return [
+        ("In review now", str(len(waiting))),
+        ("Oldest wait", f"{_hours(max(waiting, default=0))} h"),
+        ("Ingested (24 h)", str(len(in_day))),
+        ("Decided (24 h)", str(len(decided))),
+        (
+            "Rejection rate (24 h)",
+            f"{number(100 * rejected / len(decided), 1)}%" if decided else "–",
+        ),
+        ("Build p50 / p95 (24 h)", _build_tile(builds)),
+        (
+            "Variants pending / failed",
+            f"{variants.get('pending', 0)} / {variants.get('failed', 0)}",
+        ),
+        ("Purges pending / failed", f"{purges.get('pending', 0)} / {purges.get('failed', 0)}"),
+    ]
+
+
+def _build_tile(builds: list[float]) -> str:
+    if not builds:
+        return "–"
+    return f"{number(quantile(builds, 0.5))} s / {number(quantile(builds, 0.95))} s"
+
+
+def context(now: datetime | None = None) -> dict:
+    """Everything the dashboard template shows."""
+    now = now or timezone.now()
+    day, week = last_hours(now), last_days(now)
+    raw = read(min(day.start, week.start), settings.OPS_DASHBOARD_MAX_ROWS)
+    return {
+        "now": now,
+        "tiles": tiles(now, day, raw),
+        "windows": [(w, window_charts(w, raw)) for w in (day, week)],
+        "truncated": raw.truncated,
+        "max_rows": settings.OPS_DASHBOARD_MAX_ROWS,
+    }

@@ -1,0 +1,128 @@
+"""The database reads behind the metrics collector and the dashboard.
+
+Every function is one query, whatever the data: group-bys for counts, ``values_list`` over a
+bounded window (newest first, at most ``limit`` rows) for the values Python aggregates.
+
+Time in review: an asset enters review with a decision whose ``to_status`` is in_review and
+whose ``from_status`` is not (escalations stay in review), and leaves with the next decision
+whose ``to_status`` is anything else. An asset in review with no entering decision (set up
+outside the workflow) counts from its creation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from django.db.models import Count, F, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from aiassets.models import Asset, BuildLog, ModerationStatus, Variant
+from delivery.models import PurgeRequest
+from moderation.models import Decision
+
+IN_REVIEW = ModerationStatus.IN_REVIEW
+SETTLING_VERDICTS = (Decision.Verdict.APPROVE, Decision.Verdict.REJECT)
+
+
+def _entered_review(asset_ref: str, before_ref: str | None = None) -> Subquery:
+    """When the asset at ``OuterRef(asset_ref)`` last entered review (before ``before_ref``)."""
+    entries = Decision.objects.filter(asset=OuterRef(asset_ref), to_status=IN_REVIEW).exclude(
+        from_status=IN_REVIEW
+    )
+    if before_ref:
+        entries = entries.filter(created_at__lte=OuterRef(before_ref))
+    return Subquery(entries.order_by("-created_at", "-id").values("created_at")[:1])
+
+
+def decision_counts() -> Counter[tuple[str, str]]:
+    """All decisions ever, by (verdict, actor kind). Decisions are append-only: true counters."""
+    rows = Decision.objects.order_by().values_list("verdict", "actor_kind").annotate(n=Count("id"))
+    return Counter({(verdict, kind): n for verdict, kind, n in rows})
+
+
+def review_queue() -> tuple[int, datetime | None]:
+    """(items in review, when the longest-waiting one entered review)."""
+    head = (
+        Asset.objects.filter(moderation_status=IN_REVIEW)
+        .order_by()
+        .annotate(entered=Coalesce(_entered_review("pk"), F("created_at")))
+        .aggregate(n=Count("pk"), oldest=Min("entered"))
+    )
+    return head["n"], head["oldest"]
+
+
+def review_open_entries(limit: int) -> list[datetime]:
+    """When each item now in review entered it (oldest first)."""
+    return list(
+        Asset.objects.filter(moderation_status=IN_REVIEW)
+        .annotate(entered=Coalesce(_entered_review("pk"), F("created_at")))
+        .order_by("entered")
+        .values_list("entered", flat=True)[:limit]
+    )
+
+
+def review_exits(since: datetime, limit: int) -> list[tuple[datetime, datetime]]:
+    """(entered, left) for every item that left review since ``since``, newest first."""
+    return list(
+        Decision.objects.filter(from_status=IN_REVIEW, created_at__gte=since)
+        .exclude(to_status=IN_REVIEW)
+        .annotate(entered=Coalesce(_entered_review("asset", "created_at"), F("asset__created_at")))
+        .order_by("-created_at", "-id")
+        .values_list("entered", "created_at")[:limit]
+    )
+
+
+def purge_status_counts() -> Counter[str]:
+    rows = PurgeRequest.objects.order_by().values_list("status").annotate(n=Count("id"))
+    return Counter(dict(rows))
+
+
+def purge_latencies(since: datetime, limit: int) -> list[float]:
+    """Seconds from request to success for purges that succeeded since ``since``."""
+    rows = (
+        PurgeRequest.objects.filter(status=PurgeRequest.Status.DONE, finished_at__gte=since)
+        .order_by("-finished_at")
+        .values_list("created_at", "finished_at")[:limit]
+    )
+    return [(done - asked).total_seconds() for asked, done in rows]
+
+
+def purge_failures(since: datetime, limit: int) -> list[datetime]:
+    """When each purge that ran out of attempts since ``since`` gave up."""
+    return list(
+        PurgeRequest.objects.filter(status=PurgeRequest.Status.FAILED, finished_at__gte=since)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)[:limit]
+    )
+
+
+def variant_status_counts() -> Counter[str]:
+    rows = Variant.objects.order_by().values_list("status").annotate(n=Count("id"))
+    return Counter(dict(rows))
+
+
+def ingest_times(since: datetime, limit: int) -> list[datetime]:
+    return list(
+        Asset.objects.filter(created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+
+
+def settling_decisions(since: datetime, limit: int) -> list[tuple[datetime, str]]:
+    """(when, verdict) of approvals and rejections since ``since``."""
+    return list(
+        Decision.objects.filter(created_at__gte=since, verdict__in=SETTLING_VERDICTS)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", "verdict")[:limit]
+    )
+
+
+def build_times(since: datetime, limit: int) -> list[tuple[datetime, float]]:
+    """(finished, seconds) of derivative builds since ``since``."""
+    return list(
+        BuildLog.objects.filter(finished_at__gte=since)
+        .order_by("-finished_at")
+        .values_list("finished_at", "seconds")[:limit]
+    )

@@ -1,0 +1,62 @@
+"""The pure parts: quantiles, windows and buckets, chart geometry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ops.charts import Series, bar_chart, line_chart, nice_ceiling, number
+from ops.stats import count_by_bucket, last_days, last_hours, quantile, quantiles
+
+
+def test_quantiles_interpolate_between_ranks():
+    assert quantile([5.0], 0.99) == 5
+    assert quantile([1.0, 3.0], 0.5) == 2
+    assert quantile([1.0, 2.0, 3.0, 4.0], 0.95) == pytest.approx(3.85)
+    assert quantiles([]) == {}
+    assert quantiles([3, 1, 2]) == {0.5: 2, 0.9: pytest.approx(2.8), 0.99: pytest.approx(2.98)}
+
+
+def test_windows_cut_hours_and_days(settings):
+    settings.TIME_ZONE = "UTC"
+    now = datetime(2026, 3, 10, 14, 25, tzinfo=UTC)
+    day = last_hours(now)
+    assert len(day) == 24
+    assert day.start == datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+    assert day.index(now) == 23 and day.index(now - timedelta(minutes=26)) == 22
+    assert day.index(day.start - timedelta(seconds=1)) is None
+    assert day.index(now + timedelta(seconds=1)) is None
+    assert day.bucket_end(23) == now and day.bucket_end(0) == datetime(2026, 3, 9, 16, tzinfo=UTC)
+    assert day.labels()[0] == "15:00"
+
+    week = last_days(now)
+    assert len(week) == 7
+    assert week.start == datetime(2026, 3, 4, tzinfo=UTC)
+    assert week.index(datetime(2026, 3, 9, 23, 59, tzinfo=UTC)) == 5
+    moments = [now, now - timedelta(hours=15), now - timedelta(days=6), now - timedelta(days=7)]
+    assert count_by_bucket(week, moments) == [1, 0, 0, 0, 0, 1, 1]
+
+
+def test_nice_numbers():
+    assert [nice_ceiling(v) for v in (0, 0.3, 1, 3, 7, 11, 240)] == [1, 0.5, 1, 5, 10, 20, 250]
+    assert (number(3.0), number(2.5), number(0.1234)) == ("3", "2.5", "0.12")
+
+
+def test_bars_only_for_values_and_stacked():
+    chart = bar_chart(
+        "c", "Things", ["a", "b", "c"], [Series("X", [2, 0, 1]), Series("Y", [1, 0, 0])]
+    )
+    assert [(b.series, b.value) for b in chart.bars] == [("X", "2"), ("Y", "1"), ("X", "1")]
+    x_bar, y_bar = chart.bars[:2]
+    assert float(y_bar.y) + float(y_bar.height) == pytest.approx(float(x_bar.y), abs=0.11)
+    assert chart.rows == [("a", ["2", "1"]), ("b", ["0", "0"]), ("c", ["1", "0"])]
+    assert "X: highest 2 at a." in chart.description
+
+
+def test_lines_break_where_there_is_no_value():
+    chart = line_chart("l", "Latency", ["a", "b", "c", "d"], [Series("p50", [1.0, None, 2.0, 3.0])])
+    (line,) = chart.lines
+    assert [p.value for p in line.points] == ["1", "2", "3"]
+    assert line.path.count("M") == 2 and line.path.count("L") == 1
+    assert chart.rows[1] == ("b", ["–"])
