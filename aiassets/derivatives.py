@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import imaging, metrics, storage
+from . import credentials, imaging, metrics, storage
 from .models import Asset, BuildLog, Variant
 from .signals import variants_ready
 
@@ -41,7 +41,11 @@ def limits() -> imaging.Limits:
 
 def recipe(fmt: str, options: dict[str, Any]) -> str:
     """Short hash of everything that shapes a variant's bytes besides the source and width."""
-    blob = json.dumps({"v": PIPELINE_VERSION, "f": fmt, "o": options}, sort_keys=True)
+    spec: dict[str, Any] = {"v": PIPELINE_VERSION, "f": fmt, "o": options}
+    signing = credentials.recipe_token()
+    if signing:  # the C2PA manifest is part of the bytes: signing on, or a new key, gives new keys
+        spec["c2pa"] = signing
+    blob = json.dumps(spec, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:8]
 
 
@@ -135,6 +139,7 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
     try:
         data = storage.originals().open(asset.original_key, "rb").read()
         source = imaging.prepare_source(data, limits(), sorted(by_size))
+        marker = credentials.Marker(asset, data)  # signs each encoded variant (C2PA)
         del data
     except Exception as exc:  # the original is missing or unreadable: every row fails this try
         for v in todo:
@@ -149,6 +154,7 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
         for fmt, variant in by_size[resized.width].items():
             try:
                 blob = imaging.encode(resized, fmt, settings.DERIVATIVE_FORMATS[fmt], xmp)
+                blob, c2pa, note = marker.apply(blob, fmt, resized.width, resized.height)
                 saved = storage.variants().save(variant.key, ContentFile(blob))
                 if saved != variant.key:
                     raise RuntimeError(f"storage wrote {saved!r} instead of {variant.key!r}")
@@ -160,7 +166,8 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
                 status=Variant.Status.READY,
                 height=resized.height,
                 bytes=len(blob),
-                error="",
+                c2pa=c2pa,
+                error=note,
                 attempts=F("attempts") + 1,
                 updated_at=timezone.now(),
             )
@@ -253,7 +260,10 @@ def schedule(asset_id: uuid.UUID | str) -> None:
         metrics.LIMIT_HITS.labels("derivatives_deferred").inc()
         logger.info(
             "derivatives queue is %d deep (limit %d): %d variant(s) of %s deferred",
-            depth, limit, deferred, asset_id,
+            depth,
+            limit,
+            deferred,
+            asset_id,
         )
         return
     intervals = list(settings.DERIVATIVE_RETRY_INTERVALS)
@@ -323,6 +333,13 @@ def build_one(asset: Asset, width: int, fmt: str) -> Variant:
     data = storage.originals().open(asset.original_key, "rb").read()
     source = imaging.prepare_source(data, limits(), [width])
     blob = imaging.encode(source.image, fmt, options, imaging.iptc_xmp())
+    try:
+        blob, c2pa, note = credentials.Marker(asset, data).apply(
+            blob, fmt, source.image.width, source.image.height
+        )
+    except credentials.SigningError as exc:  # C2PA_REQUIRED: the row keeps the error
+        _record_failure(variant, str(exc), BuildReport(str(asset.id)))
+        raise
     saved = storage.variants().save(variant.key, ContentFile(blob))
     if saved != variant.key:
         raise RuntimeError(f"storage wrote {saved!r} instead of {variant.key!r}")
@@ -330,7 +347,8 @@ def build_one(asset: Asset, width: int, fmt: str) -> Variant:
         status=Variant.Status.READY,
         height=source.image.height,
         bytes=len(blob),
-        error="",
+        c2pa=c2pa,
+        error=note,
         attempts=F("attempts") + 1,
         updated_at=timezone.now(),
     )

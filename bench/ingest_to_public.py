@@ -69,8 +69,13 @@ def request(url: str, token: str, body: bytes | None = None, ctype: str = "") ->
 
 def manage(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-        capture_output=True, text=True, **kwargs,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        **kwargs,
     )
 
 
@@ -100,7 +105,9 @@ def main() -> None:
 
     print(f"making {args.count} images of {args.size}x{args.size} ...", flush=True)
     corpus = [
-        synth.encode(synth.artwork(args.size, args.size, seed=i, style="photo" if i % 2 else "flat"))
+        synth.encode(
+            synth.artwork(args.size, args.size, seed=i, style="photo" if i % 2 else "flat")
+        )
         for i in range(args.count)
     ]
     port = free_port()
@@ -108,7 +115,10 @@ def main() -> None:
     procs = [
         subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
     ]
@@ -116,7 +126,10 @@ def main() -> None:
         procs.append(
             subprocess.Popen(
                 [sys.executable, "manage.py", "rqworker", "derivatives", "moderation", "default"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 start_new_session=True,
             )
         )
@@ -151,15 +164,20 @@ def main() -> None:
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
         provenance = json.dumps(
-            {"model": {"name": "Bench", "version": "1"}, "prompt": "benchmark image",
-             "generated_at": "2026-11-01T00:00:00Z"}
+            {
+                "model": {"name": "Bench", "version": "1"},
+                "prompt": "benchmark image",
+                "generated_at": "2026-11-01T00:00:00Z",
+            }
         )
         started = time.monotonic()
         for i, data in enumerate(corpus):
             target = started + i / args.rate
             while time.monotonic() < target:
                 time.sleep(min(0.05, target - time.monotonic()))
-            body, ctype = multipart({"file": (f"{i}.png", data, "image/png"), "provenance": provenance})
+            body, ctype = multipart(
+                {"file": (f"{i}.png", data, "image/png"), "provenance": provenance}
+            )
             t0 = time.monotonic()
             created = request(f"{base}/api/v1/assets", token, body, ctype)
             with lock:
@@ -177,10 +195,14 @@ def main() -> None:
         wall = max(done.values()) - started
         p50 = statistics.median(latencies)
         p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
-        print(f"\n{len(latencies)} images of {args.size}², {args.workers} RQ workers, "
-              f"{args.rate}/s posted; throughput {len(latencies) / wall:.2f} images/s")
-        print(f"POST → every variant ready:  p50 {p50:.2f} s   p95 {p95:.2f} s   "
-              f"max {latencies[-1]:.2f} s   (target p95 <= 5 s: {'met' if p95 <= 5 else 'MISSED'})")
+        print(
+            f"\n{len(latencies)} images of {args.size}², {args.workers} RQ workers, "
+            f"{args.rate}/s posted; throughput {len(latencies) / wall:.2f} images/s"
+        )
+        print(
+            f"POST → every variant ready:  p50 {p50:.2f} s   p95 {p95:.2f} s   "
+            f"max {latencies[-1]:.2f} s   (target p95 <= 5 s: {'met' if p95 <= 5 else 'MISSED'})"
+        )
     finally:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from aiassets.models import Asset
 
 from .cdn import PurgeError, get_backends
+from .metrics import PURGE_ATTEMPTS
 from .models import PurgeRequest
 from .signing import variant_path
 
@@ -123,13 +124,31 @@ def _attempt(row: PurgeRequest, backends: dict, report: PurgeReport, limit: int)
         row.last_error, row.finished_at = error, timezone.now() if final else None
         row.save(update_fields=["status", "last_error", "finished_at", "updated_at"])
         (report.failed if final else report.pending)[row.backend] = error
-        logger.warning("purge %s attempt %d failed: %s", row, row.attempts, error)
+        PURGE_ATTEMPTS.labels(row.backend or "none", "failed").inc()
+        logger.warning(
+            "purge %s attempt %d failed: %s",
+            row,
+            row.attempts,
+            error,
+            extra=_log_fields("purge.failed", row),
+        )
         return
     row.status, row.result, row.finished_at = PurgeRequest.Status.DONE, text, timezone.now()
     row.save(update_fields=["status", "result", "finished_at", "updated_at"])
     report.done.append(row.backend)
     report.results.append(text)
-    logger.info("purged %s: %s", row, text)
+    PURGE_ATTEMPTS.labels(row.backend or "none", "done").inc()
+    logger.info("purged %s: %s", row, text, extra=_log_fields("purge.done", row))
+
+
+def _log_fields(event: str, row: PurgeRequest) -> dict:
+    return {
+        "event": event,
+        "purge_id": row.pk,
+        "asset_id": str(row.asset_id),
+        "backend": row.backend,
+        "attempt": row.attempts,
+    }
 
 
 def schedule(asset_id: uuid.UUID | str, delivery_version: int) -> None:

@@ -206,6 +206,17 @@ def transition(
         new_status,
         decision.actor_name,
         reason_code or "-",
+        extra={
+            "event": "moderation.decision",
+            "decision_id": decision.pk,
+            "asset_id": str(locked.pk),
+            "verdict": rule.verdict,
+            "actor_kind": kind,
+            "actor": decision.actor_name,
+            "from_status": old_status,
+            "to_status": new_status,
+            "reason_code": reason_code,
+        },
     )
     return decision
 
