@@ -670,13 +670,11 @@ PAYLOADS = {
     "one_byte": b"A",
     "zeros_then_data": b"\x00" * 16 + b"#!/bin/sh",
 }
+
+
 @pytest.mark.parametrize(
     ("fmt", "payload"),
-    [
-        pytest.param(fmt, name)
-        for fmt in sorted(images.GOOD)
-        for name in ("zip", "html", "one_byte")
-    ]
+    [pytest.param(fmt, name) for fmt in sorted(images.GOOD) for name in ("zip", "html", "one_byte")]
     + [pytest.param(fmt, "zeros_then_data") for fmt in ("jpeg", "png", "webp")],
 )
 def test_non_zero_trailing_data_is_a_polyglot(fmt, payload):
