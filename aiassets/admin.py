@@ -9,13 +9,15 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template import engines
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import derivatives, storage
-from .ingest import IngestError, ingest
+from . import credentials, derivatives, storage
+from .ingest import IngestError, ingest, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
 from .specs import AdminThumbnail
 
@@ -99,7 +101,17 @@ class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
     can_delete = False
-    fields = ["format", "width", "height", "bytes", "status", "attempts", "error", "updated_at"]
+    fields = [
+        "format",
+        "width",
+        "height",
+        "bytes",
+        "status",
+        "c2pa",
+        "attempts",
+        "error",
+        "updated_at",
+    ]
     readonly_fields = fields
     ordering = ["format", "-width"]
 
@@ -298,6 +310,13 @@ class AssetAdmin(admin.ModelAdmin):
                 "Source",
                 " / ".join(x for x in (prov.source_platform, prov.source_job_id) if x) or "—",
             ),
+            ("Content Credentials (original)", _c2pa_summary(prov)),
+            (
+                "C2PA manifest",
+                _clip(json.dumps(prov.c2pa_manifest, indent=2, sort_keys=True))
+                if prov.c2pa_manifest
+                else "—",
+            ),
         ]
         # Prompts are untrusted text: format_html_join escapes every value.
         return format_html(
@@ -328,9 +347,37 @@ class AssetAdmin(admin.ModelAdmin):
                 "<uuid:asset_id>/preview/",
                 self.admin_site.admin_view(self.preview_view),
                 name="aiassets_asset_preview",
-            )
+            ),
+            path(
+                "verify/",
+                self.admin_site.admin_view(self.verify_view),
+                name="aiassets_asset_verify",
+            ),
         ]
         return extra + urls
+
+    def verify_view(self, request: HttpRequest) -> HttpResponse:
+        """Staff: upload a file and learn whether it came from us (C2PA manifest + pHash)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = VerifyForm(request.POST or None, request.FILES or None)
+        result, error = None, ""
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = credentials.verify(read_upload(form.cleaned_data["file"]))
+            except IngestError as exc:  # empty or over the byte limit
+                error = f"{exc.message} ({exc.code})"
+            except credentials.VerifyError as exc:  # not an image, truncated, a bomb…
+                error = f"{exc.message} ({exc.code})"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Verify an image",
+            "opts": self.model._meta,
+            "form": form,
+            "result": result,
+            "error": error,
+        }
+        return TemplateResponse(request, _verify_template(), context)
 
     def preview_view(self, request: HttpRequest, asset_id) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -348,6 +395,59 @@ class AssetAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(help_text="PNG, JPEG, WebP or AVIF. It is read, never stored.")
+
+
+def _clip(text: str, limit: int = 50_000) -> str:
+    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit:,} more)"
+
+
+def _c2pa_summary(prov: Provenance) -> str:
+    state = prov.get_c2pa_state_display()
+    failures = [f"{f.get('code')}: {f.get('explanation')}" for f in prov.c2pa_failures or []]
+    return "\n".join([state, *failures])
+
+
+_VERIFY_TEMPLATE = """{% extends "admin/base_site.html" %}
+{% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">Home</a>
+&rsaquo; <a href="{% url 'admin:aiassets_asset_changelist' %}">Assets</a> &rsaquo; Verify</div>
+{% endblock %}
+{% block content %}<div id="content-main">
+<p>Did this image come from us? It is checked by its C2PA Content Credentials and by
+perceptual hash against every asset.</p>
+<form method="post" enctype="multipart/form-data">{% csrf_token %}{{ form.as_p }}
+<input type="submit" value="Verify"></form>
+{% if error %}<p class="errornote">{{ error }}</p>{% endif %}
+{% if result %}<h2 id="verdict">{{ result.summary }}</h2>
+<table><tbody>
+<tr><th>Verdict</th><td>{{ result.verdict }}</td></tr>
+<tr><th>Image</th><td>{{ result.info.format }}
+ {{ result.info.width }}×{{ result.info.height }}</td></tr>
+<tr><th>Content Credentials</th><td>{{ result.manifest.describe }}{% if result.ours %}
+ (our signing key){% endif %}</td></tr>
+{% if result.claimed_asset %}<tr><th>Asset named in the manifest</th><td>
+<a href="{% url 'admin:aiassets_asset_change' result.claimed_asset %}">
+{{ result.claimed_asset }}</a>
+</td></tr>{% endif %}
+{% for f in result.manifest.failures %}<tr><th>{{ f.code }}</th><td>{{ f.explanation }}</td>
+</tr>{% endfor %}
+</tbody></table>
+<h3>Nearest assets by perceptual hash (match: distance ≤ {{ result.max_distance }})</h3>
+<table><thead><tr><th>Asset</th><th>Distance</th><th>Match</th></tr></thead><tbody>
+{% for m in result.matches %}<tr><td><a href="{% url 'admin:aiassets_asset_change' m.asset_id %}">
+{{ m.title|default:m.asset_id }}</a></td><td>{{ m.distance }}{% if m.mirrored %} (mirrored)
+{% endif %}</td><td>{{ m.within|yesno:"yes,no" }}</td></tr>
+{% empty %}<tr><td colspan="3">No assets yet.</td></tr>{% endfor %}
+</tbody></table>{% endif %}
+</div>{% endblock %}
+"""
+
+
+def _verify_template():
+    return engines["django"].from_string(_VERIFY_TEMPLATE)
 
 
 class ApiTokenForm(forms.ModelForm):

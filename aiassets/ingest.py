@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
-from . import derivatives, imaging, metrics, storage
+from . import credentials, derivatives, imaging, metrics, storage
 from .models import ApiToken, Asset, GenerativeModel, Provenance
 from .schemas import ProvenanceIn
 from .signals import asset_ingested
@@ -171,6 +171,8 @@ def ingest(
         raise IngestError(exc.code, exc.message)
     phash = imaging.perceptual_hash(small)
     lqip, colour = imaging.placeholder(small)
+    # Any C2PA manifest in the original: recorded (absent, valid, trusted, invalid), never refused.
+    manifest = credentials.read(data, info.mime_type)
 
     model = _generative_model(prov)
     asset_id = uuid.uuid4()
@@ -210,6 +212,9 @@ def ingest(
                 source_platform=prov.source.platform,
                 source_job_id=prov.source.job_id,
                 prompt_visibility=prov.prompt_visibility,
+                c2pa_state=manifest.state,
+                c2pa_manifest=manifest.stored_manifest(),
+                c2pa_failures=manifest.failures,
             )
             derivatives.ensure_rows(asset)
             derivatives.schedule(asset.id)

@@ -125,11 +125,33 @@ class Asset(models.Model):
     def default_alt(self) -> str:
         return self.alt_text or self.title or "AI-generated image"
 
+    @property
+    def content_credentials(self) -> str:
+        """'Signed by …' when a ready variant carries our C2PA manifest, else ''.
+
+        Uses the rows prefetched by with_variants() when present."""
+        variants = getattr(self, "ready_variants", None)
+        if variants is None:
+            variants = self.variants.filter(status=Variant.Status.READY)
+        if not any(v.c2pa == "signed" for v in variants):
+            return ""
+        from .credentials import signer_label
+
+        return f"Signed by {signer_label()}"
+
 
 class PromptVisibility(models.TextChoices):
     INHERIT = "inherit", "As the generative model says"
     PUBLIC = "public", "Public"
     PRIVATE = "private", "Private"
+
+
+class C2paState(models.TextChoices):
+    NOT_CHECKED = "", "Not checked"
+    ABSENT = "absent", "Absent"
+    VALID = "valid", "Valid (signer not in our trust anchors)"
+    TRUSTED = "trusted", "Trusted"
+    INVALID = "invalid", "Invalid"
 
 
 class ProvenanceQuerySet(models.QuerySet):
@@ -160,6 +182,17 @@ class Provenance(models.Model):
     prompt_visibility = models.CharField(
         max_length=10, choices=PromptVisibility.choices, default=PromptVisibility.INHERIT
     )
+    # The C2PA manifest store found in the original at ingest (aiassets.credentials.read).
+    c2pa_state = models.CharField(
+        "Content Credentials",
+        max_length=10,
+        choices=C2paState.choices,
+        blank=True,
+        default="",
+        help_text="The original's C2PA manifest as validated at ingest.",
+    )
+    c2pa_manifest = models.JSONField(null=True, blank=True, editable=False)
+    c2pa_failures = models.JSONField(default=list, blank=True, editable=False)
 
     objects = ProvenanceQuerySet.as_manager()
 
@@ -201,6 +234,13 @@ class Variant(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     on_demand = models.BooleanField(
         default=False, help_text="Made for a signed transform URL; not part of srcset."
+    )
+    c2pa = models.CharField(
+        "Content Credentials",
+        max_length=10,
+        blank=True,
+        default="",
+        help_text="signed; unsigned (signing off); failed (shipped unmarked, see error).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -315,6 +355,7 @@ class ApiToken(models.Model):
 __all__ = [
     "ApiToken",
     "Asset",
+    "C2paState",
     "BuildLog",
     "GenerativeModel",
     "ModerationStatus",

@@ -384,3 +384,26 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 # The admin dashboard (/admin/ops/dashboard/) reads at most this many rows per source.
 OPS_DASHBOARD_MAX_ROWS = env.int("OPS_DASHBOARD_MAX_ROWS", default=50_000)
+
+# --- Content Credentials ---
+# Every variant carries a C2PA manifest signed with our ES256 key (aiassets/credentials.py).
+# C2PA_SIGNER_KEY / C2PA_SIGNER_CHAIN: PEM paths of the key and of the signer certificate
+# followed by its intermediate(s) (c2pa refuses a lone self-signed certificate). Unset, and
+# while C2PA_DEV_CREDENTIALS is on (the default unless HTTPS=true), UNTRUSTED DEVELOPMENT
+# credentials are made in C2PA_DEV_DIR on first use, like SECRET_KEY (or up front with
+# `manage.py make_dev_signer`); `check --deploy` reports them as an error.
+# C2PA_TRUST_ANCHORS: PEM path of the roots whose signatures read as "trusted" (the dev root
+# is C2PA_DEV_DIR/root.pem). C2PA_REQUIRED: a signing failure fails the variant; off, the
+# variant ships unmarked and the row records why. The signing settings are part of every
+# variant recipe, so turning signing on or changing the key gives new variant keys.
+C2PA_SIGNING = env.bool("C2PA_SIGNING", default=True)
+C2PA_SIGNER_KEY = env("C2PA_SIGNER_KEY", default="")
+C2PA_SIGNER_CHAIN = env("C2PA_SIGNER_CHAIN", default="")
+C2PA_TRUST_ANCHORS = env("C2PA_TRUST_ANCHORS", default="")
+C2PA_REQUIRED = env.bool("C2PA_REQUIRED", default=True)
+C2PA_DEV_CREDENTIALS = env.bool(
+    "C2PA_DEV_CREDENTIALS", default=not env.bool("HTTPS", default=False)
+)
+C2PA_DEV_DIR = Path(env("C2PA_DEV_DIR", default=str(VAR_DIR / "c2pa-dev")))
+# verify_image and the admin verify page: the largest pHash distance that counts as a match.
+C2PA_MATCH_MAX_DISTANCE = env.int("C2PA_MATCH_MAX_DISTANCE", default=10)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import provenance, views
 
 
 class HexConverter:
@@ -32,4 +32,5 @@ urlpatterns = [
         views.transform,
         name="transform",
     ),
+    path("provenance/<uuid:asset_id>.json", provenance.record, name="provenance_record"),
 ]

@@ -1,0 +1,44 @@
+"""Make UNTRUSTED DEVELOPMENT C2PA credentials: a local root CA → intermediate → ES256 signer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from aiassets.credentials import make_dev_chain
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a local test root CA, intermediate CA and ES256 signer for C2PA signing, all "
+        "named UNTRUSTED DEVELOPMENT (default: C2PA_DEV_DIR, var/c2pa-dev, which signing uses "
+        "when C2PA_SIGNER_KEY is unset). For make run and tests only; never in production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--out", type=Path, default=None, help="Directory to write (default: C2PA_DEV_DIR)."
+        )
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(
+            "--if-missing", action="store_true", help="Keep existing credentials, if any."
+        )
+        group.add_argument("--force", action="store_true", help="Replace existing credentials.")
+
+    def handle(self, *args: Any, out: Path | None, if_missing: bool, force: bool, **options):
+        directory = out or Path(settings.C2PA_DEV_DIR)
+        try:
+            chain = make_dev_chain(directory, if_missing=if_missing, force=force)
+        except FileExistsError as exc:
+            raise CommandError(str(exc))
+        except OSError as exc:
+            raise CommandError(f"Cannot write {directory}: {exc}")
+        self.stdout.write(f"UNTRUSTED DEVELOPMENT C2PA credentials in {chain.directory}:")
+        self.stdout.write(f"  C2PA_SIGNER_KEY={chain.key}")
+        self.stdout.write(f"  C2PA_SIGNER_CHAIN={chain.chain}")
+        self.stdout.write(
+            f"  C2PA_TRUST_ANCHORS={chain.root}   (to read our signatures as trusted)"
+        )
