@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch
 from django.utils import timezone
 
 
@@ -48,18 +48,50 @@ class ModerationStatus(models.TextChoices):
     TAKEN_DOWN = "taken_down", "Taken down"
 
 
+class VariantRow(NamedTuple):
+    """What a page needs of a ready variant: a plain tuple, far cheaper than a model row."""
+
+    width: int
+    height: int
+    format: str
+    recipe: str
+    key: str
+    c2pa: str
+
+
 class AssetQuerySet(models.QuerySet):
+    _with_variants = False
+
     def with_variants(self) -> AssetQuerySet:
-        """Everything a page needs, in a fixed number of queries: provenance, model, variants."""
-        return self.select_related("provenance__model").prefetch_related(
-            Prefetch(
-                "variants",
-                queryset=Variant.objects.filter(
-                    status=Variant.Status.READY, on_demand=False
-                ).order_by("width"),
-                to_attr="ready_variants",
+        """Everything a page needs in two queries: the assets (with provenance and model) and
+        their ready, planned variants, attached as ``asset.ready_variants`` (VariantRow tuples,
+        ascending width)."""
+        qs = self.select_related("provenance__model")
+        qs._with_variants = True
+        return qs
+
+    def _clone(self) -> AssetQuerySet:
+        clone = super()._clone()
+        clone._with_variants = self._with_variants
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._with_variants and self._result_cache:
+            assets = [a for a in self._result_cache if isinstance(a, Asset)]
+            by_asset: dict[uuid.UUID, list[VariantRow]] = {a.pk: [] for a in assets}
+            rows = (
+                Variant.objects.filter(
+                    asset_id__in=list(by_asset), status=Variant.Status.READY, on_demand=False
+                )
+                .order_by("width")
+                .values_list("asset_id", "width", "height", "format", "recipe", "key", "c2pa")
             )
-        )
+            for asset_id, *fields in rows:
+                by_asset[asset_id].append(VariantRow(*fields))
+            for asset in assets:
+                asset.ready_variants = by_asset[asset.pk]
 
     def public(self) -> AssetQuerySet:
         return self.filter(moderation_status=ModerationStatus.APPROVED, published=True)

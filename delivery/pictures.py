@@ -46,10 +46,11 @@ def ready_variants(asset: Asset) -> Iterable[Variant]:
 def candidates(asset: Asset) -> dict[str, list[Candidate]]:
     """Per format, one candidate per width (ascending), each with its URL."""
     by_format: dict[str, dict[int, Candidate]] = {}
+    # Public URLs share one prefix: build it once per asset, not once per variant.
+    prefix = signing.public_base() + signing.variant_dir(asset) if asset.is_public else None
     for v in ready_variants(asset):
-        by_format.setdefault(v.format, {})[v.width] = Candidate(
-            signing.variant_url(asset, v), v.width, v.height
-        )
+        url = prefix + signing.variant_file(v) if prefix else signing.variant_url(asset, v)
+        by_format.setdefault(v.format, {})[v.width] = Candidate(url, v.width, v.height)
     return {fmt: [c[w] for w in sorted(c)] for fmt, c in by_format.items()}
 
 

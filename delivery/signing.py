@@ -33,13 +33,17 @@ def _canonical(method: str, path: str, expires: int) -> str:
     return f"{method.upper()}\n{path}\n{expires}"
 
 
+def variant_dir(asset: Asset) -> str:
+    return f"{URL_PREFIX}/{asset.id}/{asset.sha256[:16]}/{asset.delivery_version}/"
+
+
+def variant_file(variant: Variant) -> str:
+    return f"{variant.width}w-{variant.recipe}.{OUTPUT_FORMATS[variant.format][2]}"
+
+
 def variant_path(asset: Asset, variant: Variant) -> str:
     """The path names the asset, its content hash, the delivery version and the spec."""
-    ext = OUTPUT_FORMATS[variant.format][2]
-    return (
-        f"{URL_PREFIX}/{asset.id}/{asset.sha256[:16]}/{asset.delivery_version}/"
-        f"{variant.width}w-{variant.recipe}.{ext}"
-    )
+    return variant_dir(asset) + variant_file(variant)
 
 
 def transform_url(asset: Asset, width: int, fmt: str = "jpeg", ttl: int | None = None) -> str:

@@ -39,7 +39,8 @@ def serve_variant(
     request: HttpRequest, asset: Asset, variant: Variant, cache_control: str
 ) -> HttpResponse:
     """Bytes of one variant with exact headers; 304 for a matching If-None-Match."""
-    etag = f'"{asset.sha256[:16]}-{variant.width}-{variant.format}-{variant.recipe}"'
+    # Weak: a forced rebuild gives the same pixels under the same key, but a new C2PA salt.
+    etag = f'W/"{asset.sha256[:16]}-{variant.width}-{variant.format}-{variant.recipe}"'
     headers = {
         "ETag": etag,
         "Cache-Control": cache_control,
@@ -48,7 +49,10 @@ def serve_variant(
         "Surrogate-Key": f"asset-{asset.id}",
         "Cache-Tag": f"asset-{asset.id}",  # Cloudflare's name for the same thing
     }
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+    wanted = {
+        t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")
+    }
+    if etag.removeprefix("W/") in wanted or "*" in wanted:
         return HttpResponse(status=304, headers=headers)
     try:
         with storage.variants().open(variant.key, "rb") as fh:
@@ -148,14 +152,20 @@ def transform(
         ON_DEMAND_BUILDS.labels("busy").inc()
         nearest = transforms.nearest_ready(asset, width, fmt)
         if nearest is None:
-            response = HttpResponse(
-                "Busy: try again shortly.", status=503, content_type="text/plain"
-            )
-            response["Retry-After"] = str(settings.ON_DEMAND_RETRY_AFTER)
-            response["Cache-Control"] = "no-store"
-            return response
+            return _unavailable("Busy: try again shortly.")
         response = HttpResponseRedirect(url_signing.variant_url(asset, nearest))
         response.status_code = 307
         response["Cache-Control"] = "no-store"
         return response
+    except Exception:  # a broken original, a signing failure: logged, and a clear 503
+        ON_DEMAND_BUILDS.labels("error").inc()
+        logger.exception("on-demand build of %s %dw %s failed", asset.pk, width, fmt)
+        return _unavailable("This size could not be built; the error is logged.")
     return serve_variant(request, asset, variant, f"private, max-age={left}")
+
+
+def _unavailable(message: str) -> HttpResponse:
+    response = HttpResponse(message, status=503, content_type="text/plain")
+    response["Retry-After"] = str(settings.ON_DEMAND_RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response

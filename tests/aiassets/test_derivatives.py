@@ -52,8 +52,17 @@ def test_rebuild_is_idempotent(ingest_now, media_root):
     assert report.built == [] and report.skipped == len(before)
     forced = derivatives.build(asset.id, force=True)
     assert len(forced.built) == len(before)
-    assert files_of(asset, media_root) == before, "same recipe and source give the same bytes"
+    after = files_of(asset, media_root)
+    # Same keys and the same pixels. The bytes differ only in the C2PA manifest, whose
+    # assertions carry a random salt by design.
+    assert after.keys() == before.keys()
+    assert {k: pixels(v) for k, v in after.items()} == {k: pixels(v) for k, v in before.items()}
     assert Variant.objects.filter(asset=asset).count() == len(before)
+
+
+def pixels(data: bytes) -> bytes:
+    im = Image.open(io.BytesIO(data))
+    return im.convert("RGBA").tobytes()
 
 
 def test_keys_change_when_encoder_settings_change(ingest_now, settings):

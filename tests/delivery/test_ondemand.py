@@ -104,3 +104,10 @@ def test_budget_per_minute_then_recovery(client, asset, settings, monkeypatch):
     )
     clock["t"] += 60
     assert client.get(signing.transform_url(asset, 520, "jpeg")).status_code == 200
+
+
+def test_a_build_failure_is_a_clear_503(client, asset, media_root):
+    (media_root / "private" / asset.original_key).unlink()
+    response = client.get(signing.transform_url(asset, 555, "jpeg"))
+    assert response.status_code == 503 and response["Cache-Control"] == "no-store"
+    assert "could not be built" in response.content.decode()

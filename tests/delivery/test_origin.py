@@ -32,7 +32,7 @@ def test_public_variant_headers(client, asset, media_root):
     assert response["xkey"] == response["Surrogate-Key"] == f"asset-{asset.id}"
     assert response["Cache-Tag"] == f"asset-{asset.id}"
     etag = response["ETag"]
-    assert etag.startswith('"') and asset.sha256[:16] in etag
+    assert etag.startswith('W/"') and asset.sha256[:16] in etag
 
     again = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
