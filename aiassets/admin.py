@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import credentials, derivatives, storage
+from . import credentials, derivatives, erasure, storage
 from .ingest import IngestError, ingest, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
 from .specs import AdminThumbnail
@@ -139,7 +139,7 @@ class AssetAdmin(admin.ModelAdmin):
     search_fields = ["=id", "=sha256", "title", "provenance__prompt", "provenance__model__name"]
     date_hierarchy = "created_at"
     list_per_page = 50
-    actions = ["rebuild_variants"]
+    actions = ["rebuild_variants", "erase_assets"]
     inlines = [VariantInline]
     readonly_fields = [
         "preview",
@@ -327,6 +327,47 @@ class AssetAdmin(admin.ModelAdmin):
         )
 
     # --- actions --------------------------------------------------------------------------
+    @admin.action(description="Erase (delete every file, keep a tombstone)", permissions=["erase"])
+    def erase_assets(self, request, queryset):
+        """Superusers only, after a confirmation page that asks for the reason."""
+        reason = request.POST.get("erasure_reason", "").strip()
+        if "confirm" not in request.POST or not reason:
+            return TemplateResponse(
+                request,
+                "admin/aiassets/asset/erase_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Erase assets",
+                    "assets": queryset,
+                    "missing_reason": "confirm" in request.POST,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                },
+            )
+        for asset in queryset:
+            try:
+                report = erasure.erase(asset.pk, reason, by=request.user)
+            except erasure.ErasureError as exc:
+                self.message_user(request, f"{asset}: {exc}", messages.ERROR)
+                continue
+            if report.ok:
+                self.message_user(
+                    request,
+                    f"Erased {asset.pk}: {len(report.deleted)} file(s) deleted.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Erased {asset.pk}, but {len(report.errors)} file(s) are left: run the "
+                    "action again.",
+                    messages.WARNING,
+                )
+        return None
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.is_superuser
+
     @admin.action(description="Rebuild variants", permissions=["rebuild"])
     def rebuild_variants(self, request, queryset):
         count = 0

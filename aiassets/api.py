@@ -137,7 +137,7 @@ class AssetOut(Schema):
     variants: list[VariantOut]
 
 
-ERRORS = {code: ErrorOut for code in (400, 401, 404, 413, 415, 422)}
+ERRORS = {code: ErrorOut for code in (400, 401, 404, 409, 410, 413, 415, 422, 429)}
 
 
 @api.post("/assets", response={200: AssetCreated, 201: AssetCreated, **ERRORS}, tags=["assets"])
@@ -172,6 +172,9 @@ def get_asset(request: HttpRequest, asset_id: uuid.UUID):
     )
     if asset is None:
         return Status(404, {"error": {"code": "not_found", "message": f"No asset {asset_id}."}})
+    if asset.erased_at is not None:
+        message = f"Asset {asset_id} was erased on {asset.erased_at:%Y-%m-%d}."
+        return Status(410, {"error": {"code": "erased", "message": message}})
     url_for = import_string(settings.AIASSETS_VARIANT_URL)
     prov = asset.provenance
     return Status(

@@ -42,6 +42,7 @@ STATUS_BY_CODE = {
     "polyglot": 422,
     "animated": 422,
     "invalid_metadata": 422,
+    "erased": 409,
 }
 
 
@@ -160,6 +161,12 @@ def ingest(
     data = read_upload(file)
     sha256 = hashlib.sha256(data).hexdigest()
     existing = Asset.objects.filter(sha256=sha256).first()
+    if existing is not None and existing.erased_at is not None:
+        raise IngestError(
+            "erased",
+            f"This image was erased on {existing.erased_at:%Y-%m-%d} and may not be uploaded "
+            "again.",
+        )
     if existing is not None:
         return IngestResult(existing, created=False)
 

@@ -127,6 +127,8 @@ class Asset(models.Model):
     )
     published = models.BooleanField(default=False)
     delivery_version = models.PositiveIntegerField(default=1, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erasure_reason = models.TextField(blank=True, default="", editable=False)
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False

@@ -7,6 +7,8 @@ asset_visibility_changed(sender, asset_id, old_status, new_status, was_public, i
     Sent on commit by moderation.workflow after every transition. When an asset leaves public
     view its delivery_version has been bumped, so URLs under old_delivery_version are dead and
     delivery purges them (and the asset's surrogate key) from the CDN.
+asset_erased(sender, asset_id, delivery_version)
+    Sent on commit after an asset's files were erased (delivery purges what the CDN holds).
 variants_ready(sender, asset_id)
     Sent after a derivatives build finishes with every planned variant ready.
 """
@@ -16,3 +18,4 @@ from django.dispatch import Signal
 asset_ingested = Signal()
 asset_visibility_changed = Signal()
 variants_ready = Signal()
+asset_erased = Signal()

@@ -6,11 +6,12 @@ class DeliveryConfig(AppConfig):
     verbose_name = "Delivery"
 
     def ready(self) -> None:
-        from aiassets.signals import asset_visibility_changed
+        from aiassets.signals import asset_erased, asset_visibility_changed
 
         from . import checks  # noqa: F401  (registers system checks)
-        from .receivers import purge_on_leaving_public_view
+        from .receivers import purge_erased, purge_on_leaving_public_view
 
+        asset_erased.connect(purge_erased, dispatch_uid="delivery.purge_erased")
         asset_visibility_changed.connect(
             purge_on_leaving_public_view, dispatch_uid="delivery.purge_on_leaving_public_view"
         )

@@ -31,3 +31,9 @@ def purge_on_leaving_public_view(
     version_changed = int(old_delivery_version) != int(delivery_version)
     if was_public and (not is_public or version_changed):
         purges.schedule(asset_id, old_delivery_version)
+
+
+def purge_erased(sender: Any, asset_id: Any, delivery_version: int, **kwargs: Any) -> None:
+    """An erased asset: drop whatever the CDN still holds of it (its surrogate key covers every
+    version)."""
+    purges.schedule(asset_id, int(delivery_version))

@@ -121,6 +121,15 @@ def restore(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
     return transition("restore", asset, **kwargs)
 
 
+def withdraw(asset: Asset, *, by: Any = None, note: str = "") -> Decision | None:
+    """Take an asset down ahead of its erasure (the AIASSETS_WITHDRAW hook). No-op when it is
+    already taken down."""
+    asset.refresh_from_db(fields=["moderation_status"])
+    if asset.moderation_status == S.TAKEN_DOWN:
+        return None
+    return transition("take_down", asset, by=by, reason_code="erasure", note=note)
+
+
 def transition(
     name: str,
     asset: Asset | uuid.UUID | str,
