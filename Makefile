@@ -6,7 +6,7 @@ DEMO_COUNT ?= 48
 # Resolved lazily: only needed when the venv is (re)created.
 PYTHON_FOR_VENV = $(shell scripts/find-python)
 
-.PHONY: run test install lint format worker migrate demo clean
+.PHONY: run test install lint format worker migrate demo clean update-screenshots
 
 $(BIN)/python:
 	@py="$(PYTHON_FOR_VENV)"; [ -n "$$py" ] || exit 1; echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
@@ -33,6 +33,9 @@ worker: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+update-screenshots:
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/visual -q
 
 lint: install
 	$(BIN)/ruff check .
