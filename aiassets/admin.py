@@ -307,6 +307,12 @@ class AssetAdmin(admin.ModelAdmin):
             ),
             ("Generated at", prov.generated_at.isoformat()),
             (
+                "Faces",
+                f"{len(obj.faces)} detected; "
+                + ("pixelated in public variants" if obj.redaction_boxes() else "not redacted")
+                + f" (redaction: {obj.get_face_redaction_display()})",
+            ),
+            (
                 "Source",
                 " / ".join(x for x in (prov.source_platform, prov.source_job_id) if x) or "—",
             ),

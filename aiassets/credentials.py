@@ -756,12 +756,24 @@ class Marker:
             "parameters": {"width": width, "height": height},
             "description": f"Resized to {width}×{height} and encoded as {fmt.upper()}.",
         }
+        actions = [first]
+        faces = self.asset.redaction_boxes()
+        if faces:
+            actions.append(
+                {
+                    "action": "c2pa.edited",
+                    "softwareAgent": {"name": CLAIM_GENERATOR},
+                    "description": f"Pixelated {len(faces)} detected face(s) for privacy.",
+                    "parameters": {"redacted_faces": len(faces)},
+                }
+            )
+        actions.append(resized)
         return {
             "claim_generator_info": [{"name": CLAIM_GENERATOR, "version": MANIFEST_VERSION}],
             "title": f"{self.asset.id}-{width}w.{ext}",
             "format": mime,
             "assertions": [
-                {"label": "c2pa.actions.v2", "data": {"actions": [first, resized]}},
+                {"label": "c2pa.actions.v2", "data": {"actions": actions}},
                 {"label": ASSERTION_LABEL, "data": self._base["assertion"]},
             ],
         }

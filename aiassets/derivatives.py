@@ -39,9 +39,13 @@ def limits() -> imaging.Limits:
     )
 
 
-def recipe(fmt: str, options: dict[str, Any]) -> str:
-    """Short hash of everything that shapes a variant's bytes besides the source and width."""
+def recipe(fmt: str, options: dict[str, Any], redaction: str = "") -> str:
+    """Short hash of everything that shapes a variant's bytes besides the source and width.
+
+    ``redaction`` is imaging.faces_signature() of the boxes pixelated, when any are."""
     spec: dict[str, Any] = {"v": PIPELINE_VERSION, "f": fmt, "o": options}
+    if redaction:  # redacted variants get keys of their own
+        spec["redact"] = redaction
     signing = credentials.recipe_token()
     if signing:  # the C2PA manifest is part of the bytes: signing on, or a new key, gives new keys
         spec["c2pa"] = signing
@@ -60,8 +64,9 @@ class Spec:
 def plan(asset: Asset) -> list[Spec]:
     """Every variant the current settings want for ``asset``."""
     sizes = imaging.variant_sizes(asset.width, asset.height, settings.DERIVATIVE_WIDTHS)
+    redaction = imaging.faces_signature(asset.redaction_boxes())
     return [
-        Spec(w, h, fmt, recipe(fmt, options))
+        Spec(w, h, fmt, recipe(fmt, options, redaction))
         for w, h in sizes
         for fmt, options in settings.DERIVATIVE_FORMATS.items()
     ]
@@ -85,6 +90,16 @@ def ensure_rows(asset: Asset) -> list[Variant]:
         ignore_conflicts=True,
     )
     wanted = {(s.width, s.format, s.recipe) for s in specs}
+    current = {s.format: s.recipe for s in specs}
+    obsolete = [
+        v
+        for v in asset.variants.all()
+        if v.format in current
+        and v.recipe != current[v.format]
+        and (v.on_demand or (v.width, v.format) in {(w, f) for w, f, _ in wanted})
+    ]
+    if obsolete:  # e.g. a redaction decision changed: the old renditions must not be served
+        drop_variants(obsolete)
     rows = [v for v in asset.variants.all() if (v.width, v.format, v.recipe) in wanted]
     adopted = [v.pk for v in rows if v.on_demand]
     if adopted:  # an on-demand width that the plan now includes joins the srcset
@@ -139,6 +154,9 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
     try:
         data = storage.originals().open(asset.original_key, "rb").read()
         source = imaging.prepare_source(data, limits(), sorted(by_size))
+        boxes = asset.redaction_boxes()
+        if boxes:
+            source.image = imaging.redact(source.image, boxes)
         marker = credentials.Marker(asset, data)  # signs each encoded variant (C2PA)
         del data
     except Exception as exc:  # the original is missing or unreadable: every row fails this try
@@ -189,6 +207,17 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
         },
     )
     return report
+
+
+def drop_variants(variants: list[Variant]) -> None:
+    """Delete rows first (nothing serves them any more), then their files."""
+    keys = [v.key for v in variants]
+    Variant.objects.filter(pk__in=[v.pk for v in variants]).delete()
+    for key in keys:
+        try:
+            storage.variants().delete(key)
+        except Exception:  # reconcile or a later run can sweep it; never fail the build
+            logger.exception("could not delete obsolete variant file %s", key)
 
 
 def record(report: BuildReport) -> None:
@@ -332,6 +361,9 @@ def build_one(asset: Asset, width: int, fmt: str) -> Variant:
         return variant
     data = storage.originals().open(asset.original_key, "rb").read()
     source = imaging.prepare_source(data, limits(), [width])
+    boxes = asset.redaction_boxes()
+    if boxes:
+        source.image = imaging.redact(source.image, boxes)
     blob = imaging.encode(source.image, fmt, options, imaging.iptc_xmp())
     try:
         blob, c2pa, note = credentials.Marker(asset, data).apply(

@@ -24,6 +24,10 @@ class GenerativeModel(models.Model):
         default=False,
         help_text="The licence restricts public display: moderation sends these to human review.",
     )
+    redact_faces = models.BooleanField(
+        default=False,
+        help_text="Pixelate detected faces in public variants of this model's images.",
+    )
     prompts_public_by_default = models.BooleanField(
         default=False,
         help_text="Show prompts of this model's images publicly unless an asset says otherwise.",
@@ -127,6 +131,23 @@ class Asset(models.Model):
     )
     published = models.BooleanField(default=False)
     delivery_version = models.PositiveIntegerField(default=1, editable=False)
+    faces = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Detected face boxes [x, y, w, h] as fractions of the displayed image.",
+    )
+    face_redaction = models.CharField(
+        max_length=10,
+        choices=[
+            ("inherit", "As the generative model says"),
+            ("redact", "Redact faces"),
+            ("keep", "Keep faces"),
+        ],
+        default="inherit",
+        editable=False,
+        help_text="Changed by moderators on the review page (moderation.workflow).",
+    )
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     erasure_reason = models.TextField(blank=True, default="", editable=False)
 
@@ -155,6 +176,16 @@ class Asset(models.Model):
     @property
     def is_public(self) -> bool:
         return self.moderation_status == ModerationStatus.APPROVED and self.published
+
+    def redaction_boxes(self) -> list[tuple[float, float, float, float]]:
+        """The face boxes to pixelate in variants: empty unless redaction is in force."""
+        if not self.faces or self.face_redaction == "keep":
+            return []
+        if self.face_redaction == "inherit":
+            prov = Provenance.objects.filter(asset_id=self.pk).select_related("model").first()
+            if prov is None or not prov.model.redact_faces:
+                return []
+        return [tuple(float(v) for v in box) for box in self.faces]
 
     def default_alt(self) -> str:
         return self.alt_text or self.title or "AI-generated image"

@@ -44,6 +44,9 @@ def build_record(asset: Asset) -> dict:
     }
     if prov.prompt_is_public:
         record["prompt"] = prov.prompt
+    redacted = len(asset.redaction_boxes())
+    if redacted:  # the public variants were edited: say so, without saying where
+        record["redacted_faces"] = redacted
     return record
 
 

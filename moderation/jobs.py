@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from aiassets import faces
 from aiassets.models import Asset, ModerationStatus, Provenance
 from aiassets.queueing import enqueue_on_commit
 
@@ -111,6 +112,7 @@ def classify_asset(asset_id: str) -> dict[str, Any]:
         if _last_attempt():
             _send_to_review_after_failure(asset, exc)
         raise
+    faces.record_faces(asset.pk, face_boxes(rows))
     result = policy.decide(
         merged_scores(rows),
         provenance_facts(asset),
@@ -143,6 +145,27 @@ def classify_asset(asset_id: str) -> dict[str, Any]:
     except workflow.TransitionNotAllowed:
         logger.info("asset %s changed status meanwhile; no transition", asset.pk)
     return summary
+
+
+FACE_LABELS = {"FACE_FEMALE", "FACE_MALE"}
+
+
+def face_boxes(rows: list[Classification]) -> list[tuple[float, float, float, float]]:
+    """Face boxes above MODERATION_FACE_MIN_SCORE, as fractions of the analysed image."""
+    out = []
+    for row in rows:
+        if not (row.image_width and row.image_height):
+            continue
+        for det in row.boxes:
+            if (
+                det.get("label") in FACE_LABELS
+                and det.get("box")
+                and (det.get("score", 0) >= conf.get("MODERATION_FACE_MIN_SCORE"))
+            ):
+                x, y, w, h = det["box"]
+                iw, ih = row.image_width, row.image_height
+                out.append((x / iw, y / ih, w / iw, h / ih))
+    return out
 
 
 def _last_attempt() -> bool:

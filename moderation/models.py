@@ -70,6 +70,7 @@ class Decision(models.Model):
         ESCALATE = "escalate", "Escalated"
         TAKE_DOWN = "take_down", "Taken down"
         RESTORE = "restore", "Restored"
+        FACE_REDACTION = "face_redaction", "Face redaction changed"
 
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="decisions")
     actor = models.ForeignKey(

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db import transaction
 
+from aiassets import faces
 from aiassets.models import Asset, ModerationStatus
 from aiassets.signals import asset_visibility_changed
 
@@ -119,6 +120,72 @@ def take_down(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
 
 def restore(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
     return transition("restore", asset, **kwargs)
+
+
+FACE_CHOICES = ("inherit", "redact", "keep")
+
+
+def set_face_redaction(
+    asset: Asset | uuid.UUID | str, choice: str, *, by: Any = None, note: str = ""
+) -> Decision | None:
+    """Override face redaction for one asset (a moderator's call on the review page).
+
+    When that changes what public variants show, they are rebuilt under new keys, the old ones
+    are deleted, and a public asset gets a new delivery_version so the CDN purges the old
+    URLs. Audited as a Decision. Returns None when nothing changed."""
+    if choice not in FACE_CHOICES:
+        raise WorkflowError(f"Face redaction must be one of {', '.join(FACE_CHOICES)}.")
+    if by is not None:
+        _check_permission(RULES["approve"], by)
+    asset_id = asset.pk if isinstance(asset, Asset) else asset
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().get(pk=asset_id)
+        if locked.face_redaction == choice:
+            return None
+        before = locked.redaction_boxes()
+        locked.face_redaction = choice
+        changed = before != locked.redaction_boxes()
+        was_public, version = locked.is_public, locked.delivery_version
+        new_version = version + 1 if changed and was_public else version
+        decision = Decision.objects.create(
+            asset_id=locked.pk,
+            actor=by,
+            actor_name=_actor_name(by, ActorKind.USER if by else ActorKind.SYSTEM, ""),
+            actor_kind=ActorKind.USER if by else ActorKind.SYSTEM,
+            verdict=Verdict.FACE_REDACTION,
+            from_status=locked.moderation_status,
+            to_status=locked.moderation_status,
+            reason_code=choice,
+            reasons=[choice],
+            note=note,
+        )
+        _write_asset(locked.pk, face_redaction=choice, delivery_version=new_version)
+        locked.delivery_version = new_version
+        if changed:
+            faces.rebuild(locked)
+        if new_version != version:
+            transaction.on_commit(
+                partial(
+                    asset_visibility_changed.send,
+                    sender=Asset,
+                    asset_id=locked.pk,
+                    old_status=locked.moderation_status,
+                    new_status=locked.moderation_status,
+                    was_public=True,
+                    is_public=True,
+                    old_delivery_version=version,
+                    delivery_version=new_version,
+                ),
+                robust=True,
+            )
+    logger.info(
+        "face redaction of %s set to %s (variants %s)",
+        asset_id,
+        choice,
+        "rebuilt" if changed else "unchanged",
+        extra={"event": "moderation.face_redaction", "asset_id": str(asset_id), "choice": choice},
+    )
+    return decision
 
 
 def withdraw(asset: Asset, *, by: Any = None, note: str = "") -> Decision | None:

@@ -97,6 +97,13 @@ def review_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: 
         "reason_form": ReasonFields(),
         "queue_url": changelist_url(model_admin),
         "takedowns": TakedownMatch.objects.filter(asset=asset).select_related("request"),
+        "can_decide": can_decide(user),
+        "face_choices": [
+            ("inherit", "As the generative model says"),
+            ("redact", "Pixelate faces"),
+            ("keep", "Keep faces"),
+        ],
+        "face_boxes_redacted": bool(asset.redaction_boxes()),
     }
     return TemplateResponse(request, "admin/moderation/review.html", context)
 
@@ -127,6 +134,21 @@ def _act(model_admin: admin.ModelAdmin, request: HttpRequest, asset: Asset) -> H
     user = request.user
     action = request.POST.get("action", "")
     here = change_url(model_admin, asset.pk)
+    if action == "face_redaction":
+        try:
+            changed = workflow.set_face_redaction(
+                asset, request.POST.get("face_redaction", ""), by=user
+            )
+        except workflow.WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                "Face redaction saved; the variants are being rebuilt."
+                if changed
+                else "Face redaction unchanged.",
+            )
+        return HttpResponseRedirect(here)
     if action == "release":
         claims.release(asset.pk, user)
         messages.info(request, f"Released “{asset}” for others to review.")

@@ -65,15 +65,19 @@ def pixels(data: bytes) -> bytes:
     return im.convert("RGBA").tobytes()
 
 
-def test_keys_change_when_encoder_settings_change(ingest_now, settings):
+def test_keys_change_when_encoder_settings_change(ingest_now, settings, media_root):
+    """New settings give new keys; the retired renditions are deleted, the others stay."""
     asset = ingest_now(images.png(640, 480)).asset
-    old = set(asset.variants.values_list("key", flat=True))
+    old_jpeg = set(asset.variants.filter(format="jpeg").values_list("key", flat=True))
+    others = set(asset.variants.exclude(format="jpeg").values_list("key", flat=True))
     settings.DERIVATIVE_FORMATS = {**settings.DERIVATIVE_FORMATS, "jpeg": {"quality": 60}}
     derivatives.build(asset.id)
     jpeg_keys = set(
         asset.variants.filter(format="jpeg", status="ready").values_list("key", flat=True)
     )
-    assert len(jpeg_keys) == 4 and len(jpeg_keys - old) == 2
+    assert len(jpeg_keys) == 2 and not jpeg_keys & old_jpeg
+    assert all(not (media_root / "public" / k).exists() for k in old_jpeg)
+    assert set(asset.variants.exclude(format="jpeg").values_list("key", flat=True)) == others
 
 
 def _break_avif(monkeypatch, times: int | None):
