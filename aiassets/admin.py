@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import credentials, derivatives, erasure, storage
+from . import credentials, derivatives, erasure, faces, storage
 from .ingest import IngestError, ingest, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
 from .specs import AdminThumbnail
@@ -24,9 +24,27 @@ from .specs import AdminThumbnail
 
 @admin.register(GenerativeModel)
 class GenerativeModelAdmin(admin.ModelAdmin):
-    list_display = ["name", "version", "licence", "restricts_public_use", "created_at"]
-    list_filter = ["restricts_public_use"]
+    list_display = [
+        "name",
+        "version",
+        "licence",
+        "restricts_public_use",
+        "redact_faces",
+        "prompts_public_by_default",
+        "created_at",
+    ]
+    list_filter = ["restricts_public_use", "redact_faces", "prompts_public_by_default"]
     search_fields = ["name", "version", "licence"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"redact_faces", "prompts_public_by_default"} & set(form.changed_data):
+            count = 0
+            for asset in Asset.objects.filter(provenance__model=obj, erased_at__isnull=True):
+                count += faces.republish(asset, by=request.user, reason=f"model {obj} changed")
+            self.message_user(
+                request, f"Variants of {count} asset(s) are being rebuilt to match.", messages.INFO
+            )
 
 
 class AssetUploadForm(forms.ModelForm):

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import credentials, imaging, metrics, storage
-from .models import Asset, BuildLog, Variant
+from .models import Asset, BuildLog, Provenance, Variant
 from .signals import variants_ready
 
 logger = logging.getLogger(__name__)
@@ -39,16 +39,21 @@ def limits() -> imaging.Limits:
     )
 
 
-def recipe(fmt: str, options: dict[str, Any], redaction: str = "") -> str:
+def recipe(
+    fmt: str, options: dict[str, Any], redaction: str = "", prompt_public: bool = False
+) -> str:
     """Short hash of everything that shapes a variant's bytes besides the source and width.
 
-    ``redaction`` is imaging.faces_signature() of the boxes pixelated, when any are."""
+    ``redaction`` is imaging.faces_signature() of the boxes pixelated, when any are;
+    ``prompt_public`` says whether the signed manifest carries the prompt."""
     spec: dict[str, Any] = {"v": PIPELINE_VERSION, "f": fmt, "o": options}
     if redaction:  # redacted variants get keys of their own
         spec["redact"] = redaction
     signing = credentials.recipe_token()
     if signing:  # the C2PA manifest is part of the bytes: signing on, or a new key, gives new keys
         spec["c2pa"] = signing
+        if prompt_public:  # the manifest names the prompt: hiding it later must change keys
+            spec["prompt"] = 1
     blob = json.dumps(spec, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:8]
 
@@ -65,8 +70,10 @@ def plan(asset: Asset) -> list[Spec]:
     """Every variant the current settings want for ``asset``."""
     sizes = imaging.variant_sizes(asset.width, asset.height, settings.DERIVATIVE_WIDTHS)
     redaction = imaging.faces_signature(asset.redaction_boxes())
+    prov = Provenance.objects.filter(asset_id=asset.pk).select_related("model").first()
+    prompt_public = bool(prov and prov.prompt_is_public)
     return [
-        Spec(w, h, fmt, recipe(fmt, options, redaction))
+        Spec(w, h, fmt, recipe(fmt, options, redaction, prompt_public))
         for w, h in sizes
         for fmt, options in settings.DERIVATIVE_FORMATS.items()
     ]
@@ -90,16 +97,7 @@ def ensure_rows(asset: Asset) -> list[Variant]:
         ignore_conflicts=True,
     )
     wanted = {(s.width, s.format, s.recipe) for s in specs}
-    current = {s.format: s.recipe for s in specs}
-    obsolete = [
-        v
-        for v in asset.variants.all()
-        if v.format in current
-        and v.recipe != current[v.format]
-        and (v.on_demand or (v.width, v.format) in {(w, f) for w, f, _ in wanted})
-    ]
-    if obsolete:  # e.g. a redaction decision changed: the old renditions must not be served
-        drop_variants(obsolete)
+    retire_obsolete(asset, specs)
     rows = [v for v in asset.variants.all() if (v.width, v.format, v.recipe) in wanted]
     adopted = [v.pk for v in rows if v.on_demand]
     if adopted:  # an on-demand width that the plan now includes joins the srcset
@@ -207,6 +205,24 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
         },
     )
     return report
+
+
+def retire_obsolete(asset: Asset, specs: list[Spec] | None = None) -> int:
+    """Delete renditions the plan no longer wants at their width (another recipe: new encoder
+    settings, a redaction or prompt-visibility change). Returns how many were retired."""
+    specs = plan(asset) if specs is None else specs
+    current = {s.format: s.recipe for s in specs}
+    planned = {(s.width, s.format) for s in specs}
+    obsolete = [
+        v
+        for v in asset.variants.all()
+        if v.format in current
+        and v.recipe != current[v.format]
+        and (v.on_demand or (v.width, v.format) in planned)
+    ]
+    if obsolete:
+        drop_variants(obsolete)
+    return len(obsolete)
 
 
 def drop_variants(variants: list[Variant]) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
+from django.conf import settings
+from django.utils.module_loading import import_string
 
-from . import derivatives
 from .models import Asset
 
 Box = tuple[float, float, float, float]
@@ -27,12 +27,11 @@ def record_faces(asset_id: uuid.UUID | str, boxes: list[Box]) -> bool:
     Asset.objects.filter(pk=asset.pk).update(faces=clean)
     asset.faces = clean
     if before != asset.redaction_boxes():
-        rebuild(asset)
+        republish(asset, reason="faces detected")
     return True
 
 
-def rebuild(asset: Asset) -> None:
-    """Replace the variants after a redaction change: obsolete ones go now, new ones queue."""
-    with transaction.atomic():
-        derivatives.ensure_rows(asset)
-        derivatives.schedule(asset.pk)
+def republish(asset: Asset, by=None, reason: str = "") -> bool:
+    """Rebuild variants whose content rules changed, through moderation (AIASSETS_REPUBLISH):
+    a public asset's old URLs must die and be purged, and that is moderation's call."""
+    return import_string(settings.AIASSETS_REPUBLISH)(asset, by=by, reason=reason)

@@ -29,7 +29,6 @@ from typing import Any
 
 from django.db import transaction
 
-from aiassets import faces
 from aiassets.models import Asset, ModerationStatus
 from aiassets.signals import asset_visibility_changed
 
@@ -145,8 +144,6 @@ def set_face_redaction(
         before = locked.redaction_boxes()
         locked.face_redaction = choice
         changed = before != locked.redaction_boxes()
-        was_public, version = locked.is_public, locked.delivery_version
-        new_version = version + 1 if changed and was_public else version
         decision = Decision.objects.create(
             asset_id=locked.pk,
             actor=by,
@@ -159,11 +156,38 @@ def set_face_redaction(
             reasons=[choice],
             note=note,
         )
-        _write_asset(locked.pk, face_redaction=choice, delivery_version=new_version)
-        locked.delivery_version = new_version
-        if changed:
-            faces.rebuild(locked)
-        if new_version != version:
+        _write_asset(locked.pk, face_redaction=choice)
+    if changed:
+        republish(locked.pk, reason=f"face redaction: {choice}")
+    logger.info(
+        "face redaction of %s set to %s (variants %s)",
+        asset_id,
+        choice,
+        "rebuilt" if changed else "unchanged",
+        extra={"event": "moderation.face_redaction", "asset_id": str(asset_id), "choice": choice},
+    )
+    return decision
+
+
+def republish(asset: Asset | uuid.UUID | str, *, by: Any = None, reason: str = "") -> bool:
+    """Make the variants match what the asset may now show (the AIASSETS_REPUBLISH hook).
+
+    Renditions whose recipe changed (a redaction or prompt-visibility decision) are retired
+    and rebuilt under new keys. A public asset then gets a new delivery_version, so its old
+    URLs die at the origin and the CDN purges them. Returns True when anything changed."""
+    from aiassets import derivatives
+
+    asset_id = asset.pk if isinstance(asset, Asset) else asset
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().get(pk=asset_id)
+        retired = derivatives.retire_obsolete(locked)
+        derivatives.ensure_rows(locked)
+        derivatives.schedule(locked.pk)
+        if not retired:
+            return False
+        version = locked.delivery_version
+        if locked.is_public:
+            _write_asset(locked.pk, delivery_version=version + 1)
             transaction.on_commit(
                 partial(
                     asset_visibility_changed.send,
@@ -174,18 +198,18 @@ def set_face_redaction(
                     was_public=True,
                     is_public=True,
                     old_delivery_version=version,
-                    delivery_version=new_version,
+                    delivery_version=version + 1,
                 ),
                 robust=True,
             )
     logger.info(
-        "face redaction of %s set to %s (variants %s)",
+        "republished %s (%s): %d rendition(s) retired",
         asset_id,
-        choice,
-        "rebuilt" if changed else "unchanged",
-        extra={"event": "moderation.face_redaction", "asset_id": str(asset_id), "choice": choice},
+        reason or "-",
+        retired,
+        extra={"event": "moderation.republish", "asset_id": str(asset_id), "retired": retired},
     )
-    return decision
+    return True
 
 
 def withdraw(asset: Asset, *, by: Any = None, note: str = "") -> Decision | None:

@@ -128,3 +128,44 @@ def test_moderators_override_on_the_review_page(
         client.post(url, {"action": "face_redaction", "face_redaction": "redact"})
     assert Asset.objects.get(pk=asset.pk).face_redaction == "redact"
     assert Decision.objects.filter(asset=asset, verdict="face_redaction", actor=mod).exists()
+
+
+def test_changing_a_model_in_the_admin_republishes_its_assets(
+    client, ingest_now, media_root, django_user_model, django_capture_on_commit_callbacks
+):
+    """Turning a model's prompts private (or its redaction on) rebuilds its public assets'
+    variants under new keys: the prompt leaves the C2PA manifests and the old URLs are purged."""
+    model = {"name": "Open Prompts", "version": "1"}
+    asset = ingest_now(astronaut_png(), provenance(model=model, prompt="PUBLICWORDS here")).asset
+    gm = GenerativeModel.objects.get(name="Open Prompts")
+    gm.prompts_public_by_default = True
+    gm.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.republish(asset)
+        workflow.approve(asset)
+    asset.refresh_from_db()
+    old_key, _ = jpeg_320(asset, media_root)
+    assert b"PUBLICWORDS" in (media_root / "public" / old_key).read_bytes()
+    version = asset.delivery_version
+
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    form = {
+        "name": gm.name,
+        "version": gm.version,
+        "licence": "",
+        "licence_url": "",
+        "usage_restrictions": "",
+        "redact_faces": "",
+        "prompts_public_by_default": "",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/aiassets/generativemodel/{gm.pk}/change/", form, follow=True
+        )
+    assert "being rebuilt" in response.content.decode()
+    asset.refresh_from_db()
+    new_key, _ = jpeg_320(asset, media_root)
+    assert new_key != old_key and asset.delivery_version == version + 1
+    assert not (media_root / "public" / old_key).exists()
+    assert b"PUBLICWORDS" not in (media_root / "public" / new_key).read_bytes()
+    assert PurgeRequest.objects.filter(asset_id=asset.pk, delivery_version=version).exists()
