@@ -684,6 +684,7 @@ class Marker:
         self._signer = None
         self._context = None
         self._parent: bytes | None = None
+        self._redacted_faces: int | None = None
         self._base: dict[str, Any] = {}
         self._checked = False
 
@@ -757,14 +758,16 @@ class Marker:
             "description": f"Resized to {width}×{height} and encoded as {fmt.upper()}.",
         }
         actions = [first]
-        faces = self.asset.redaction_boxes()
-        if faces:
+        if self._redacted_faces is None:  # once per asset, not once per variant
+            self._redacted_faces = len(self.asset.redaction_boxes())
+        if self._redacted_faces:
+            count = self._redacted_faces
             actions.append(
                 {
                     "action": "c2pa.edited",
                     "softwareAgent": {"name": CLAIM_GENERATOR},
-                    "description": f"Pixelated {len(faces)} detected face(s) for privacy.",
-                    "parameters": {"redacted_faces": len(faces)},
+                    "description": f"Pixelated {count} detected face(s) for privacy.",
+                    "parameters": {"redacted_faces": count},
                 }
             )
         actions.append(resized)

@@ -63,6 +63,12 @@ class VariantRow(NamedTuple):
     c2pa: str
 
 
+class FaceRedaction(models.TextChoices):
+    INHERIT = "inherit", "As the generative model says"
+    REDACT = "redact", "Pixelate faces"
+    KEEP = "keep", "Keep faces"
+
+
 class AssetQuerySet(models.QuerySet):
     _with_variants = False
 
@@ -139,12 +145,8 @@ class Asset(models.Model):
     )
     face_redaction = models.CharField(
         max_length=10,
-        choices=[
-            ("inherit", "As the generative model says"),
-            ("redact", "Redact faces"),
-            ("keep", "Keep faces"),
-        ],
-        default="inherit",
+        choices=FaceRedaction.choices,
+        default=FaceRedaction.INHERIT,
         editable=False,
         help_text="Changed by moderators on the review page (moderation.workflow).",
     )
@@ -179,9 +181,9 @@ class Asset(models.Model):
 
     def redaction_boxes(self) -> list[tuple[float, float, float, float]]:
         """The face boxes to pixelate in variants: empty unless redaction is in force."""
-        if not self.faces or self.face_redaction == "keep":
+        if not self.faces or self.face_redaction == FaceRedaction.KEEP:
             return []
-        if self.face_redaction == "inherit":
+        if self.face_redaction == FaceRedaction.INHERIT:
             prov = Provenance.objects.filter(asset_id=self.pk).select_related("model").first()
             if prov is None or not prov.model.redact_faces:
                 return []
@@ -422,6 +424,7 @@ __all__ = [
     "Asset",
     "C2paState",
     "BuildLog",
+    "FaceRedaction",
     "GenerativeModel",
     "ModerationStatus",
     "PromptVisibility",

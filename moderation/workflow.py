@@ -29,7 +29,7 @@ from typing import Any
 
 from django.db import transaction
 
-from aiassets.models import Asset, ModerationStatus
+from aiassets.models import Asset, FaceRedaction, ModerationStatus
 from aiassets.signals import asset_visibility_changed
 
 from . import conf
@@ -121,9 +121,6 @@ def restore(asset: Asset | uuid.UUID | str, **kwargs: Any) -> Decision:
     return transition("restore", asset, **kwargs)
 
 
-FACE_CHOICES = ("inherit", "redact", "keep")
-
-
 def set_face_redaction(
     asset: Asset | uuid.UUID | str, choice: str, *, by: Any = None, note: str = ""
 ) -> Decision | None:
@@ -132,8 +129,8 @@ def set_face_redaction(
     When that changes what public variants show, they are rebuilt under new keys, the old ones
     are deleted, and a public asset gets a new delivery_version so the CDN purges the old
     URLs. Audited as a Decision. Returns None when nothing changed."""
-    if choice not in FACE_CHOICES:
-        raise WorkflowError(f"Face redaction must be one of {', '.join(FACE_CHOICES)}.")
+    if choice not in FaceRedaction.values:
+        raise WorkflowError(f"Face redaction must be one of {', '.join(FaceRedaction.values)}.")
     if by is not None:
         _check_permission(RULES["approve"], by)
     asset_id = asset.pk if isinstance(asset, Asset) else asset

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from aiassets.models import Asset, ModerationStatus, Provenance
+from aiassets.models import Asset, FaceRedaction, ModerationStatus, Provenance
 
 from .. import claims, conf, policy, previews, workflow
 from ..forms import ReasonFields
@@ -98,11 +98,7 @@ def review_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: 
         "queue_url": changelist_url(model_admin),
         "takedowns": TakedownMatch.objects.filter(asset=asset).select_related("request"),
         "can_decide": can_decide(user),
-        "face_choices": [
-            ("inherit", "As the generative model says"),
-            ("redact", "Pixelate faces"),
-            ("keep", "Keep faces"),
-        ],
+        "face_choices": FaceRedaction.choices,
         "face_boxes_redacted": bool(asset.redaction_boxes()),
     }
     return TemplateResponse(request, "admin/moderation/review.html", context)
