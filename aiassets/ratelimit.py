@@ -25,18 +25,22 @@ def now() -> float:
     return time.time()
 
 
+def add(key: str, amount: int, timeout: int) -> int:
+    """Atomically add ``amount`` to a counter that expires after ``timeout``; the new value."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key, amount)
+    except ValueError:  # expired between add and incr
+        cache.set(key, amount, timeout=timeout)
+        return amount
+
+
 def hit(key: str, limit: int, period: int, amount: int = 1) -> RateResult:
     """Add ``amount`` to this window's counter for ``key`` and compare it with ``limit``.
 
     A limit of 0 or less means unlimited (the counter is still kept, for visibility).
     """
     t = now()
-    window_key = f"rate:{key}:{int(t // period)}"
-    cache.add(window_key, 0, timeout=period + 5)
-    try:
-        count = cache.incr(window_key, amount)
-    except ValueError:  # expired between add and incr
-        cache.set(window_key, amount, timeout=period + 5)
-        count = amount
+    count = add(f"rate:{key}:{int(t // period)}", amount, period + 5)
     retry_after = max(1, int(period - (t % period)))
     return RateResult(limit <= 0 or count <= limit, count, limit, retry_after)

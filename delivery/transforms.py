@@ -27,12 +27,7 @@ class Busy(Exception):
 @contextmanager
 def build_slot() -> Iterator[None]:
     """Hold one of ON_DEMAND_MAX_CONCURRENT build slots, or raise Busy."""
-    cache.add(SLOTS_KEY, 0, SLOT_TTL)
-    try:
-        active = cache.incr(SLOTS_KEY)
-    except ValueError:  # expired between add and incr
-        cache.add(SLOTS_KEY, 0, SLOT_TTL)
-        active = cache.incr(SLOTS_KEY)
+    active = ratelimit.add(SLOTS_KEY, 1, SLOT_TTL)
     try:
         if active > settings.ON_DEMAND_MAX_CONCURRENT:
             raise Busy
