@@ -20,6 +20,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
+from . import errors
+from .errors import CodedError, error_body, json_error
 from .ingest import IngestError, ingest
 from .models import ApiToken, Asset
 
@@ -44,15 +46,14 @@ api = NinjaAPI(
 
 
 def error_response(status: int, code: str, message: str, **headers: str) -> JsonResponse:
-    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
+    return json_error(
+        status, code, message, headers={k.replace("_", "-"): v for k, v in headers.items()}
+    )
 
 
-@api.exception_handler(IngestError)
-def _ingest_error(request: HttpRequest, exc: IngestError) -> HttpResponse:
-    return error_response(exc.http_status, exc.code, exc.message)
+@api.exception_handler(CodedError)
+def _coded_error(request: HttpRequest, exc: CodedError) -> HttpResponse:
+    return errors.error_response(exc)
 
 
 @api.exception_handler(AuthenticationError)
@@ -171,10 +172,10 @@ def get_asset(request: HttpRequest, asset_id: uuid.UUID):
         .first()
     )
     if asset is None:
-        return Status(404, {"error": {"code": "not_found", "message": f"No asset {asset_id}."}})
+        return Status(404, error_body("not_found", f"No asset {asset_id}."))
     if asset.erased_at is not None:
         message = f"Asset {asset_id} was erased on {asset.erased_at:%Y-%m-%d}."
-        return Status(410, {"error": {"code": "erased", "message": message}})
+        return Status(410, error_body("erased", message))
     url_for = import_string(settings.AIASSETS_VARIANT_URL)
     prov = asset.provenance
     return Status(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from .imaging import OUTPUT_FORMATS
+from . import formats
 
 
 @register()
@@ -16,12 +16,12 @@ def derivative_settings(app_configs, **kwargs):
         errors.append(
             Error("DERIVATIVE_WIDTHS must be integers from 16 to 8192.", id="aiassets.E001")
         )
-    unknown = set(settings.DERIVATIVE_FORMATS) - set(OUTPUT_FORMATS)
+    unknown = set(settings.DERIVATIVE_FORMATS) - set(formats.OUTPUT)
     if unknown:
         errors.append(
             Error(
                 f"DERIVATIVE_FORMATS has unknown formats {sorted(unknown)}.",
-                hint=f"Use {sorted(OUTPUT_FORMATS)}.",
+                hint=f"Use {sorted(formats.OUTPUT)}.",
                 id="aiassets.E002",
             )
         )

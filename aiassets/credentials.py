@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core import checks
 
-from . import imaging
+from . import formats, imaging
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -580,7 +580,7 @@ def read(data: bytes, mime_type: str | None = None) -> ManifestReport:
     c2pa = _c2pa()
     if mime_type is None:
         fmt = imaging.sniff_format(data)
-        mime_type = imaging.INPUT_FORMATS[fmt][0] if fmt else None
+        mime_type = formats.INPUT[fmt].mime if fmt else None
     try:
         reader = c2pa.Reader.try_create(mime_type, io.BytesIO(data), None, _reader_context())
         if reader is None:
@@ -722,11 +722,11 @@ class Marker:
             ) as b:
                 b.add_ingredient(
                     {
-                        "title": f"original.{imaging.INPUT_FORMATS[fmt][1]}",
+                        "title": f"original.{formats.INPUT[fmt].ext}",
                         "relationship": "parentOf",
                         "label": "original",
                     },
-                    imaging.INPUT_FORMATS[fmt][0],
+                    formats.INPUT[fmt].mime,
                     io.BytesIO(original),
                 )
                 buf = io.BytesIO()
@@ -743,7 +743,7 @@ class Marker:
 
     def definition(self, fmt: str, width: int, height: int) -> dict[str, Any]:
         """The manifest definition for one variant."""
-        mime, ext = imaging.OUTPUT_FORMATS[fmt][1:]
+        mime, ext = (formats.OUTPUT[fmt].mime, formats.OUTPUT[fmt].ext)
         first: dict[str, Any] = {
             "action": "c2pa.opened" if self._parent else "c2pa.created",
             "digitalSourceType": imaging.TRAINED_ALGORITHMIC_MEDIA,
@@ -813,7 +813,7 @@ class Marker:
 
     def _sign(self, blob: bytes, fmt: str, width: int, height: int) -> bytes:
         c2pa = _c2pa()
-        mime = imaging.OUTPUT_FORMATS[fmt][1]
+        mime = formats.OUTPUT[fmt].mime
         builder = c2pa.Builder(self.definition(fmt, width, height), self._context)
         with builder:
             if self._parent:

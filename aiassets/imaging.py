@@ -18,21 +18,10 @@ import imagehash
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+from . import formats
+from .errors import CodedError
 
-# Input formats we accept, by Pillow name: (MIME type, file extension).
-INPUT_FORMATS: dict[str, tuple[str, str]] = {
-    "PNG": ("image/png", "png"),
-    "JPEG": ("image/jpeg", "jpg"),
-    "WEBP": ("image/webp", "webp"),
-    "AVIF": ("image/avif", "avif"),
-}
-# Output formats, by our short name: (Pillow name, MIME type, file extension).
-OUTPUT_FORMATS: dict[str, tuple[str, str, str]] = {
-    "avif": ("AVIF", "image/avif", "avif"),
-    "webp": ("WEBP", "image/webp", "webp"),
-    "jpeg": ("JPEG", "image/jpeg", "jpg"),
-}
+TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 
 _EXIF_ORIENTATION = 0x0112
 _TRANSPOSE = {
@@ -46,13 +35,11 @@ _TRANSPOSE = {
 }
 
 
-class ImagingError(Exception):
+class ImagingError(CodedError):
     """Untrusted image data we refuse. ``code`` is stable; ``message`` is for people."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -305,7 +292,7 @@ def open_image(data: bytes, limits: Limits) -> tuple[Image.Image, Inspection]:
     orientation = read_orientation(im)
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    mime, ext = INPUT_FORMATS[fmt]
+    mime, ext = (formats.INPUT[fmt].mime, formats.INPUT[fmt].ext)
     has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         im.mode == "P" and "transparency" in im.info
     )
@@ -484,7 +471,7 @@ def iptc_xmp(digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA) -> bytes:
 
 def encode(im: Image.Image, fmt: str, options: dict[str, Any], xmp: bytes) -> bytes:
     """Encode an sRGB RGB/RGBA image as ``fmt`` (avif, webp, jpeg) with no EXIF, GPS or ICC."""
-    pil_format = OUTPUT_FORMATS[fmt][0]
+    pil_format = formats.OUTPUT[fmt].pillow
     im.info = {}  # never carry source metadata across
     buf = io.BytesIO()
     if fmt == "jpeg":
@@ -575,14 +562,14 @@ def render_set(
     data: bytes,
     limits: Limits,
     widths: list[int],
-    formats: dict[str, dict[str, Any]],
+    outputs: dict[str, dict[str, Any]],
     xmp: bytes | None = None,
 ) -> Iterator[Rendition]:
     """Decode ``data`` once and yield every (width × format) rendition, largest first."""
     xmp = iptc_xmp() if xmp is None else xmp
     source = prepare_source(data, limits, widths)
     for resized in resize_cascade(source.image, source.sizes):
-        for fmt, options in formats.items():
+        for fmt, options in outputs.items():
             yield Rendition(resized.width, resized.height, fmt, encode(resized, fmt, options, xmp))
 
 

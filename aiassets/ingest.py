@@ -23,40 +23,16 @@ from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
 from . import credentials, derivatives, imaging, metrics, storage
+from .errors import CodedError
 from .models import ApiToken, Asset, GenerativeModel, Provenance
 from .schemas import ProvenanceIn
 from .signals import asset_ingested
 
 logger = logging.getLogger(__name__)
 
-# code -> HTTP status used by the API
-STATUS_BY_CODE = {
-    "empty": 400,
-    "missing_file": 400,
-    "invalid_json": 400,
-    "unsupported_type": 415,
-    "too_large": 413,
-    "too_many_pixels": 422,
-    "corrupt": 422,
-    "truncated": 422,
-    "polyglot": 422,
-    "animated": 422,
-    "invalid_metadata": 422,
-    "erased": 409,
-}
 
-
-class IngestError(Exception):
+class IngestError(CodedError):
     """A refused ingest. ``code`` is stable (for machines), ``message`` is for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-    @property
-    def http_status(self) -> int:
-        return STATUS_BY_CODE.get(self.code, 400)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from . import metrics, ratelimit
+from .errors import json_error
 from .models import ApiToken
 
 MULTIPART_OVERHEAD = 1024 * 1024  # room for the provenance field and multipart framing
@@ -16,10 +17,8 @@ INGEST_PATH = "/api/v1/assets"
 
 
 def _error(status: int, code: str, message: str, retry_after: int | None = None) -> JsonResponse:
-    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return json_error(status, code, message, headers=headers)
 
 
 class IngestGuardMiddleware:

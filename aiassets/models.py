@@ -326,9 +326,9 @@ class Variant(models.Model):
 
     @property
     def mime_type(self) -> str:
-        from .imaging import OUTPUT_FORMATS
+        from . import formats
 
-        return OUTPUT_FORMATS[self.format][1]
+        return formats.OUTPUT[self.format].mime
 
 
 class BuildLog(models.Model):

@@ -11,10 +11,9 @@ import uuid
 from django.core.files.storage import Storage, storages
 from storages.backends.s3 import S3Storage
 
-from .imaging import OUTPUT_FORMATS
+from . import formats
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-_EXT_MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "avif": "image/avif"}
 
 
 def originals() -> Storage:
@@ -30,12 +29,8 @@ def original_key(asset_id: uuid.UUID, sha256: str, ext: str) -> str:
 
 
 def variant_key(asset_id: uuid.UUID, sha256: str, width: int, fmt: str, recipe: str) -> str:
-    ext = OUTPUT_FORMATS[fmt][2]
+    ext = formats.OUTPUT[fmt].ext
     return f"variants/{asset_id}/{sha256[:16]}/{width}w-{recipe}.{ext}"
-
-
-def _content_type(name: str) -> str:
-    return _EXT_MIME.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 class OriginalsS3Storage(S3Storage):
@@ -43,7 +38,7 @@ class OriginalsS3Storage(S3Storage):
 
     def get_object_parameters(self, name: str) -> dict:
         params = super().get_object_parameters(name)
-        params.setdefault("ContentType", _content_type(name))
+        params.setdefault("ContentType", formats.mime_for(name))
         params.setdefault("CacheControl", "private, no-store")
         return params
 
@@ -53,6 +48,6 @@ class VariantsS3Storage(S3Storage):
 
     def get_object_parameters(self, name: str) -> dict:
         params = super().get_object_parameters(name)
-        params.setdefault("ContentType", _content_type(name))
+        params.setdefault("ContentType", formats.mime_for(name))
         params.setdefault("CacheControl", IMMUTABLE)
         return params

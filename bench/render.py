@@ -461,7 +461,7 @@ def lean_queryset():
 
 def prefix_candidates():
     """delivery.pictures.candidates, building a public asset's URL prefix once, not 27 times."""
-    from aiassets.imaging import OUTPUT_FORMATS
+    from aiassets import formats
     from delivery import pictures as dp
     from delivery import signing
 
@@ -476,7 +476,7 @@ def prefix_candidates():
         )
         by_format: dict = {}
         for v in dp.ready_variants(asset):
-            url = f"{prefix}{v.width}w-{v.recipe}.{OUTPUT_FORMATS[v.format][2]}"
+            url = f"{prefix}{v.width}w-{v.recipe}.{formats.OUTPUT[v.format].ext}"
             by_format.setdefault(v.format, {})[v.width] = dp.Candidate(url, v.width, v.height)
         return {fmt: [c[w] for w in sorted(c)] for fmt, c in by_format.items()}
 

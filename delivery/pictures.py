@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from aiassets import formats
 from aiassets.models import Asset, Variant
 
 from . import signing
 
-SOURCE_FORMATS = ("avif", "webp")  # in preference order; jpeg is the <img> fallback
-FALLBACK_FORMAT = "jpeg"
-MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+SOURCE_FORMATS = formats.SOURCE_FORMATS  # in preference order; jpeg is the <img> fallback
+FALLBACK_FORMAT = formats.FALLBACK_FORMAT
 
 
 @dataclass
@@ -63,7 +63,7 @@ def picture_data(asset: Asset, fallback_width: int = 1280) -> PictureData:
     cands = candidates(asset)
     for fmt in SOURCE_FORMATS:
         if cands.get(fmt):
-            data.sources.append((MIME[fmt], srcset(cands[fmt])))
+            data.sources.append((formats.OUTPUT[fmt].mime, srcset(cands[fmt])))
     fallback = cands.get(FALLBACK_FORMAT) or next(
         (cands[f] for f in SOURCE_FORMATS if cands.get(f)), []
     )

@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from aiassets import credentials, imaging
+from aiassets.errors import json_error
 from aiassets.models import Asset
 
 RECORD_TYPE = "aiassets.provenance-record/1"
@@ -59,12 +60,7 @@ def record(request: HttpRequest, asset_id) -> JsonResponse:
     try:
         signature = credentials.sign_record(body)
     except credentials.CredentialsError as exc:
-        response = JsonResponse(
-            {"error": {"code": "unsigned", "message": f"No signing key: {exc.message}"}},
-            status=503,
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+        return json_error(503, "unsigned", f"No signing key: {exc.message}")
     response = JsonResponse(
         {"record": body, "signature": signature},
         json_dumps_params={"ensure_ascii": False, "indent": 2},

@@ -14,7 +14,7 @@ import time
 from django.conf import settings
 from django.core import signing
 
-from aiassets.imaging import OUTPUT_FORMATS
+from aiassets import formats
 from aiassets.models import Asset, Variant
 
 SALT = "aiassets.delivery.url"
@@ -38,7 +38,7 @@ def variant_dir(asset: Asset) -> str:
 
 
 def variant_file(variant: Variant) -> str:
-    return f"{variant.width}w-{variant.recipe}.{OUTPUT_FORMATS[variant.format][2]}"
+    return f"{variant.width}w-{variant.recipe}.{formats.OUTPUT[variant.format].ext}"
 
 
 def variant_path(asset: Asset, variant: Variant) -> str:
@@ -48,7 +48,7 @@ def variant_path(asset: Asset, variant: Variant) -> str:
 
 def transform_url(asset: Asset, width: int, fmt: str = "jpeg", ttl: int | None = None) -> str:
     """A signed URL asking the origin for a width that may not be precomputed."""
-    ext = OUTPUT_FORMATS[fmt][2]
+    ext = formats.OUTPUT[fmt].ext
     path = f"/media/t/{asset.id}/{asset.sha256[:16]}/{asset.delivery_version}/{int(width)}w.{ext}"
     return sign_path(path, ttl)
 

@@ -14,6 +14,8 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aiassets.errors import json_error
+
 from . import ratelimit, takedown
 from .forms import TakedownForm
 from .models import TakedownRequest
@@ -57,7 +59,7 @@ def takedown_form(request: HttpRequest) -> HttpResponse:
 
 
 def _error(status: int, code: str, message: str, **extra) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, **extra}}, status=status)
+    return json_error(status, code, message, **extra)
 
 
 @csrf_exempt

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms, ImageDraw, ImageOps
 
-from aiassets import imaging
+from aiassets import formats, imaging
 from aiassets.imaging import ImagingError, Limits
 from tests import icc, images
 
@@ -199,8 +199,8 @@ def xmp_source_type(decoded: Image.Image) -> str:
 
 @pytest.fixture(scope="module")
 def gps_outputs() -> list[imaging.Rendition]:
-    formats = {"avif": {"quality": 70, "speed": 8}, "webp": {"quality": 88}, "jpeg": {}}
-    return list(imaging.render_set(images.jpeg_with_gps(), Limits(), [100, 4000], formats))
+    outputs = {"avif": {"quality": 70, "speed": 8}, "webp": {"quality": 88}, "jpeg": {}}
+    return list(imaging.render_set(images.jpeg_with_gps(), Limits(), [100, 4000], outputs))
 
 
 def test_source_really_carries_exif_and_gps():
@@ -222,7 +222,7 @@ def test_outputs_carry_no_exif_gps_or_icc(gps_outputs):
     ]
     for rendition in gps_outputs:
         decoded = decode(rendition.data)
-        assert decoded.format == imaging.OUTPUT_FORMATS[rendition.format][0]
+        assert decoded.format == formats.OUTPUT[rendition.format].pillow
         assert len(decoded.getexif()) == 0, rendition.format
         assert "exif" not in decoded.info
         assert not decoded.info.get("icc_profile"), rendition.format
@@ -394,7 +394,7 @@ def test_render_set_builds_every_width_and_format():
     for r in out:
         assert r.height == round(500 * r.width / 1000)
         decoded = decode(r.data)
-        assert decoded.format == imaging.OUTPUT_FORMATS[r.format][0]
+        assert decoded.format == formats.OUTPUT[r.format].pillow
         assert decoded.size == (r.width, r.height)
         assert decoded.mode == "RGB"
         expected = reference.resize(decoded.size, Image.Resampling.LANCZOS)
@@ -620,7 +620,10 @@ def test_good_inputs_are_inspected(fmt):
     pil_name = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}[fmt]
     assert imaging.sniff_format(data) == pil_name
     assert info.format == pil_name
-    assert (info.mime_type, info.extension) == imaging.INPUT_FORMATS[pil_name]
+    assert (info.mime_type, info.extension) == (
+        formats.INPUT[pil_name].mime,
+        formats.INPUT[pil_name].ext,
+    )
     assert (info.width, info.height) == (64, 48) == im.size
     assert info.frames == 1 and info.orientation == 1
     assert not info.has_alpha and not info.has_icc_profile
@@ -848,7 +851,7 @@ def test_64_megapixel_source_builds_a_full_set_under_1_gb(tmp_path):
     )
     for width, height, fmt, pil_format, dw, dh in renditions:
         assert height == width  # a square source
-        assert pil_format == imaging.OUTPUT_FORMATS[fmt][0]
+        assert pil_format == formats.OUTPUT[fmt].pillow
         assert (dw, dh) == (width, height)
     assert report["peak_kib"] * 1024 < 1_000_000_000, (
         f"peak RSS {report['peak_kib'] / 1024:.0f} MiB"

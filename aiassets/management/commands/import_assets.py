@@ -8,9 +8,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from aiassets import formats
 from aiassets.ingest import IngestError, ingest
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".avif"}
+IMAGE_SUFFIXES = formats.INPUT_SUFFIXES
 
 
 class Command(BaseCommand):

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_to_textfile
 
-from aiassets.imaging import OUTPUT_FORMATS
+from aiassets import formats
 from aiassets.models import ModerationStatus, Variant
 from delivery.signing import variant_path
 
@@ -62,7 +62,7 @@ def check_public(session: requests.Session, url: str, variant: Variant, timeout:
     if response.status_code != 200:
         result.problems.append(f"status {response.status_code}, expected 200")
         return result
-    expected_type = OUTPUT_FORMATS[variant.format][1]
+    expected_type = formats.OUTPUT[variant.format].mime
     if response.headers.get("Content-Type") != expected_type:
         result.problems.append(
             f"Content-Type {response.headers.get('Content-Type')!r}, expected {expected_type!r}"
@@ -84,7 +84,7 @@ def check_public(session: requests.Session, url: str, variant: Variant, timeout:
         image = Image.open(io.BytesIO(response.content))
         image.load()
         result.decode_ms = (time.perf_counter() - started) * 1000
-        if image.format != OUTPUT_FORMATS[variant.format][0]:
+        if image.format != formats.OUTPUT[variant.format].pillow:
             result.problems.append(f"decodes as {image.format}, declared {variant.format}")
         if image.size != (variant.width, variant.height):
             result.problems.append(
