@@ -412,3 +412,29 @@ C2PA_DEV_CREDENTIALS = env.bool(
 C2PA_DEV_DIR = Path(env("C2PA_DEV_DIR", default=str(VAR_DIR / "c2pa-dev")))
 # verify_image and the admin verify page: the largest pHash distance that counts as a match.
 C2PA_MATCH_MAX_DISTANCE = env.int("C2PA_MATCH_MAX_DISTANCE", default=10)
+
+# --- Email and links in email ---
+# EMAIL_URL: e.g. smtp+tls://user:password@smtp.example.com:587 (console in development).
+# SITE_URL: the public origin that links in emails (takedown receipts) point at.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+    "timeout": env.int("EMAIL_TIMEOUT", default=10),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": (
+            {k: v for k, v in _email_options.items() if v not in (None, "")}
+            if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="aiassets <noreply@localhost>")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
