@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "delivery",
     "public",
     "ops",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -438,3 +439,16 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="aiassets <noreply@localhost>")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Webhooks ---
+# Endpoints get signed events (HMAC-SHA256, Webhook-Signature: t=...,v1=...). Outside
+# development they may only be public addresses: WEBHOOKS_ALLOW_PRIVATE_HOSTS lets them reach
+# loopback and private networks (on unless HTTPS=true). Failed sends are retried after each of
+# WEBHOOKS_RETRY_INTERVALS seconds, then marked failed (the admin can redeliver).
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool(
+    "WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=not env.bool("HTTPS", default=False)
+)
+WEBHOOKS_RETRY_INTERVALS = env.list(
+    "WEBHOOKS_RETRY_INTERVALS", cast=int, default=[10, 30, 120, 600, 1800, 3600, 7200]
+)
+WEBHOOKS_TIMEOUT = env.int("WEBHOOKS_TIMEOUT", default=10)
