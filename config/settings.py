@@ -391,7 +391,7 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 OPS_DASHBOARD_MAX_ROWS = env.int("OPS_DASHBOARD_MAX_ROWS", default=50_000)
 
 # --- Content Credentials ---
-# Every variant carries a C2PA manifest signed with our ES256 key (aiassets/credentials.py).
+# Every variant carries a C2PA manifest signed with our ES256 key (aiassets/c2pa/).
 # C2PA_SIGNER_KEY / C2PA_SIGNER_CHAIN: PEM paths of the key and of the signer certificate
 # followed by its intermediate(s) (c2pa refuses a lone self-signed certificate). Unset, and
 # while C2PA_DEV_CREDENTIALS is on (the default unless HTTPS=true), UNTRUSTED DEVELOPMENT

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from aiassets.credentials import make_dev_chain
+from aiassets.c2pa import make_dev_chain
 
 
 class Command(BaseCommand):
