@@ -77,3 +77,48 @@ def variant_bytes(variant) -> bytes:
 
 def credentials_of(chain: DevChain) -> c2pa.Credentials:
     return c2pa.keys.load(Path(chain.key), Path(chain.chain))
+
+
+def sign_as_rich_generator(
+    data: bytes,
+    mime: str,
+    chain: DevChain,
+    *,
+    prompt: str,
+    thumbnail: bytes,
+    source_type: str,
+) -> bytes:
+    """``data`` signed the way a chatty generator signs: its own assertion naming the prompt
+    and negative prompt, a large JPEG thumbnail, and the digital source type it chose."""
+    import c2pa as c2pa_lib
+
+    signer = c2pa_lib.Signer.from_info(
+        c2pa_lib.C2paSignerInfo(
+            c2pa_lib.C2paSigningAlg.ES256, chain.chain.read_bytes(), chain.key.read_bytes(), None
+        )
+    )
+    context = c2pa_lib.Context(
+        settings=c2pa_lib.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}})
+    )
+    action = {
+        "action": "c2pa.created",
+        "digitalSourceType": source_type,
+        "softwareAgent": {"name": "ChattyGen", "version": "9"},
+    }
+    definition = {
+        "claim_generator_info": [{"name": "ChattyGen"}],
+        "title": "chatty.png",
+        "thumbnail": {"format": "image/jpeg", "identifier": "thumbnail.jpg"},
+        "assertions": [
+            {"label": "c2pa.actions.v2", "data": {"actions": [action]}},
+            {
+                "label": "com.chattygen.generation",
+                "data": {"prompt": prompt, "negative_prompt": "NEGATIVE-" + prompt, "seed": 7},
+            },
+        ],
+    }
+    builder = c2pa_lib.Builder(definition, context)
+    builder.add_resource("thumbnail.jpg", io.BytesIO(thumbnail))
+    out = io.BytesIO()
+    builder.sign(signer, mime, io.BytesIO(data), out)
+    return out.getvalue()
