@@ -162,3 +162,11 @@ def test_a_remote_manifest_is_never_fetched(dev_chain):
     report = c2pa.read(out.getvalue())
     assert report.state == c2pa.ABSENT
     assert report.codes == ["manifest.remote.notFetched"]
+
+
+def test_make_dev_signer_shared_writes_the_chain_signing_uses(settings, tmp_path):
+    settings.C2PA_SIGNER_KEY = settings.C2PA_SIGNER_CHAIN = ""
+    settings.C2PA_DEV_CREDENTIALS = True
+    call_command("make_dev_signer", "--out", str(tmp_path / "shared"), "--shared")
+    written = c2pa.keys.load(tmp_path / "shared" / "signer.key", tmp_path / "shared" / "chain.pem")
+    assert written.fingerprint == c2pa.credentials().fingerprint
