@@ -392,16 +392,17 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 OPS_DASHBOARD_MAX_ROWS = env.int("OPS_DASHBOARD_MAX_ROWS", default=50_000)
 
 # --- Content Credentials ---
-# Every variant carries a C2PA manifest signed with our ES256 key (aiassets/credentials.py).
+# Every variant carries a C2PA manifest signed with our ES256 key (aiassets/c2pa/).
 # C2PA_SIGNER_KEY / C2PA_SIGNER_CHAIN: PEM paths of the key and of the signer certificate
 # followed by its intermediate(s) (c2pa refuses a lone self-signed certificate). Unset, and
-# while C2PA_DEV_CREDENTIALS is on (the default unless HTTPS=true), UNTRUSTED DEVELOPMENT
-# credentials are made in C2PA_DEV_DIR on first use, like SECRET_KEY (or up front with
-# `manage.py make_dev_signer`); `check --deploy` reports them as an error.
-# C2PA_TRUST_ANCHORS: PEM path of the roots whose signatures read as "trusted" (the dev root
-# is C2PA_DEV_DIR/root.pem). C2PA_REQUIRED: a signing failure fails the variant; off, the
-# variant ships unmarked and the row records why. The signing settings are part of every
-# variant recipe, so turning signing on or changing the key gives new variant keys.
+# while C2PA_DEV_CREDENTIALS is on (the default unless HTTPS=true), an UNTRUSTED DEVELOPMENT
+# chain derived from SECRET_KEY signs: computed in memory, the same on every host that shares
+# SECRET_KEY, written nowhere. HTTPS=true refuses it (system check aiassets.E103).
+# C2PA_TRUST_ANCHORS: PEM path of the roots whose signatures read as "trusted" (`manage.py
+# make_dev_signer --shared` writes the dev root to C2PA_DEV_DIR/root.pem). C2PA_REQUIRED: a
+# signing failure fails the variant; off, the variant ships unmarked and the row records why.
+# The signing settings are part of every variant recipe, so turning signing on or changing
+# the key gives new variant keys.
 C2PA_SIGNING = env.bool("C2PA_SIGNING", default=True)
 C2PA_SIGNER_KEY = env("C2PA_SIGNER_KEY", default="")
 C2PA_SIGNER_CHAIN = env("C2PA_SIGNER_CHAIN", default="")
