@@ -18,7 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from aiassets.models import Asset, ModerationStatus, Provenance
-from aiassets.queueing import enqueue_on_commit
+from aiassets.queueing import enqueue, enqueue_on_commit
 
 from . import classifiers, conf, faces, policy, workflow
 from .models import Classification, Decision
@@ -208,7 +208,7 @@ def republish_model(model_id: int) -> dict[str, Any]:
     ids = Asset.objects.filter(provenance__model_id=model_id, erased_at__isnull=True)
     count = 0
     for asset_id in ids.values_list("pk", flat=True).iterator(chunk_size=500):
-        enqueue_on_commit(
+        enqueue(
             "moderation",
             "moderation.jobs.republish_asset",
             str(asset_id),

@@ -250,3 +250,15 @@ def test_reconcile_releases_deferred_builds(rq, ingest_now, settings):
     rq.work("derivatives")
     for a in (first, second):
         assert set(a.variants.values_list("status", flat=True)) == {"ready"}
+
+
+@pytest.mark.redis
+def test_jobs_stored_under_the_old_dotted_path_still_run(rq, ingest_now):
+    """Jobs RQ stored as aiassets.jobs.build_variants before the move to aiassets/renditions/
+    keep working for one release."""
+    asset = ingest_now(images.png(320, 320)).asset
+    rq.queue("derivatives").empty()
+    queueing.enqueue("derivatives", "aiassets.jobs.build_variants", str(asset.id))
+    assert rq.queue("derivatives").jobs[0].func_name == "aiassets.jobs.build_variants"
+    rq.work("derivatives")
+    assert {v.status for v in asset.variants.all()} == {"ready"}

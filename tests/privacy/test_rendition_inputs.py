@@ -158,3 +158,32 @@ def test_on_demand_lookup_and_build_use_the_planned_recipe(ingest_now, settings)
     assert built.recipe == planned[(320, "webp")] and not built.on_demand
     plain = renditions.recipe("webp", settings.DERIVATIVE_FORMATS["webp"])
     assert built.recipe != plain, "redaction and prompt visibility are in the recipe"
+
+
+@pytest.mark.redis
+def test_a_model_change_in_the_admin_republishes_in_the_background(
+    rq, admin_client, ingest_now, settings, django_capture_on_commit_callbacks
+):
+    """The admin request only asks: moderation's job republishes every asset afterwards."""
+    GenerativeModel.objects.create(**MODEL, prompts_public_by_default=True)
+    settings.JOBS_INLINE = True
+    asset = ingest_now(astronaut_png(), provenance(model=MODEL)).asset
+    settings.JOBS_INLINE = False
+    before = set(asset.variants.values_list("key", flat=True))
+    gm = GenerativeModel.objects.get(name=MODEL["name"])
+    form = {"name": gm.name, "version": gm.version, "licence": "", "licence_url": ""}
+    form.update(usage_restrictions="", redact_faces="", prompts_public_by_default="")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/aiassets/generativemodel/{gm.pk}/change/", form, follow=True
+        )
+    assert "being rebuilt" in response.content.decode()
+    assert set(asset.variants.values_list("key", flat=True)) == before, "not in the request"
+    assert rq.queue("moderation").job_ids == [f"republish-model-{gm.pk}"]
+    with django_capture_on_commit_callbacks(execute=True):
+        rq.work("moderation")  # the model's job, then one republish job per asset
+    finished = rq.queue("moderation").finished_job_registry.get_job_ids()
+    assert sorted(finished) == sorted([f"republish-model-{gm.pk}", f"republish-{asset.pk}"])
+    rq.work("derivatives")
+    after = set(asset.variants.filter(status="ready").values_list("key", flat=True))
+    assert after and not after & before
