@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
-from . import c2pa, derivatives, imaging, metrics, storage
+from . import c2pa, imaging, metrics, renditions, storage
 from .errors import CodedError
 from .models import ApiToken, Asset, GenerativeModel, Provenance
 from .schemas import ProvenanceIn
@@ -147,7 +147,7 @@ def ingest(
         return IngestResult(existing, created=False)
 
     try:
-        im, info = imaging.open_image(data, derivatives.limits())
+        im, info = imaging.open_image(data, renditions.limits())
         small = imaging.normalize(im, imaging.thumbnail_size(info.width, info.height, 256))
         del im
     except imaging.ImagingError as exc:
@@ -199,8 +199,8 @@ def ingest(
                 c2pa_manifest=manifest.stored_manifest(),
                 c2pa_failures=manifest.failures,
             )
-            derivatives.ensure_rows(asset)
-            derivatives.schedule(asset.id)
+            renditions.ensure_rows(asset)
+            renditions.schedule(asset.id)
             transaction.on_commit(lambda: asset_ingested.send(sender=Asset, asset_id=asset.id))
     except IntegrityError:
         _discard(stored_as)

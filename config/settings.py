@@ -263,10 +263,6 @@ ON_DEMAND_RETRY_AFTER = env.int("ON_DEMAND_RETRY_AFTER", default=2)
 ON_DEMAND_BUDGET_PER_MINUTE = env.int("ON_DEMAND_BUDGET_PER_MINUTE", default=120)  # 0: none
 # aiassets builds variant URLs through this hook, so it never imports delivery itself.
 AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
-# Erasure asks moderation to take an asset down (audited) through this hook.
-AIASSETS_WITHDRAW = "moderation.workflow.withdraw"
-# ... and to rebuild an asset's variants when what they may show changes (faces, prompts).
-AIASSETS_REPUBLISH = "moderation.workflow.republish"
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
