@@ -86,6 +86,7 @@ def render(asset: Asset, data: bytes, todo: list[tuple[Variant, Spec]]) -> Itera
         limits(),
         sorted({s.width for _, s in todo}),
         outputs,
+        imaging.iptc_xmp(marker.source_type),  # the source type the original states
         boxes=asset.redaction_boxes(),
         only=set(by_pair),
         keep_going=True,
