@@ -62,7 +62,7 @@ class ProvenanceJSONField(forms.JSONField):
         try:
             return validation.loads(value, "params")
         except CodedError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code)
+            raise forms.ValidationError(f"{exc.message} ({exc.code})", code=exc.code)
 
     def bound_data(self, data, initial):
         if self.disabled:
