@@ -286,7 +286,7 @@ class AssetAdmin(admin.ModelAdmin):
         # transaction is rolled back, commit() removed its file, and the editor is told.
         try:
             return super().add_view(request, form_url, extra_context)
-        except IngestError as exc:
+        except CodedError as exc:
             self.message_user(request, f"{exc.message} ({exc.code})", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
