@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import engines
 from django.template.response import TemplateResponse
@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import c2pa, renditions, storage
-from .ingest import IngestError, ingest, read_upload
+from . import c2pa, renditions, storage, validation
+from .errors import CodedError
+from .ingest import IngestError, commit, prepare, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
 from .renditions.previews import AdminThumbnail
 from .signals import model_rules_changed
@@ -58,8 +59,36 @@ class GenerativeModelAdmin(admin.ModelAdmin):
             )
 
 
+class ProvenanceJSONField(forms.JSONField):
+    """forms.JSONField through the safe JSON reader: NaN, huge numbers and deep nesting are
+    form errors, not 500s (Django's own field calls json.loads unguarded)."""
+
+    def to_python(self, value):
+        if self.disabled:
+            return value
+        if value in self.empty_values:
+            return None
+        if isinstance(value, list | dict | int | float):
+            return value
+        try:
+            return validation.loads(value, "params")
+        except CodedError as exc:
+            raise forms.ValidationError(f"{exc.message} ({exc.code})", code=exc.code)
+
+    def bound_data(self, data, initial):
+        if self.disabled:
+            return initial
+        return None if data is None else forms.fields.InvalidJSONInput(data)
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return super().prepare_value(value)
+
+
 class AssetUploadForm(forms.ModelForm):
-    """The add form: an original plus its provenance, handed to ingest() as one unit."""
+    """The add form: an original plus its provenance. ``clean()`` validates and decodes
+    through ingest.prepare() and writes nothing; the admin's save step commits it."""
 
     file = forms.FileField(help_text="PNG, JPEG, WebP or AVIF.")
     model = forms.ModelChoiceField(
@@ -70,7 +99,7 @@ class AssetUploadForm(forms.ModelForm):
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     negative_prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     seed = forms.IntegerField(required=False, min_value=-(2**63), max_value=2**64 - 1)
-    params = forms.JSONField(
+    params = ProvenanceJSONField(
         required=False, initial=dict, help_text="Sampler, steps, CFG… as JSON."
     )
     generated_at = forms.SplitDateTimeField(
@@ -86,7 +115,7 @@ class AssetUploadForm(forms.ModelForm):
     def __init__(self, *args, request: HttpRequest | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
-        self.result = None
+        self.prepared = None
 
     def clean(self):
         data = super().clean()
@@ -95,7 +124,21 @@ class AssetUploadForm(forms.ModelForm):
         model = data.get("model")
         if model is None and not data.get("new_model_name"):
             raise forms.ValidationError("Choose a generative model or name a new one.")
-        provenance = {
+        upload = data["file"]
+        try:
+            self.prepared = prepare(
+                upload,
+                self._provenance(data, model),
+                filename=upload.name,
+                title=data.get("title") or "",
+                alt_text=data.get("alt_text") or "",
+            )
+        except IngestError as exc:
+            self.add_error(self._field_for(exc), f"{exc.message} ({exc.code})")
+        return data
+
+    def _provenance(self, data: dict, model: GenerativeModel | None) -> dict:
+        return {
             "model": {
                 "name": model.name if model else data["new_model_name"],
                 "version": model.version if model else data.get("new_model_version") or "",
@@ -110,20 +153,14 @@ class AssetUploadForm(forms.ModelForm):
                 "job_id": data.get("source_job_id") or "",
             },
         }
-        upload = data["file"]
-        try:
-            self.result = ingest(
-                upload,
-                provenance,
-                actor=getattr(self.request, "user", None),
-                filename=upload.name,
-                title=data.get("title") or "",
-                alt_text=data.get("alt_text") or "",
-            )
-        except IngestError as exc:
-            field = "file" if exc.code not in ("invalid_metadata", "invalid_json") else None
-            self.add_error(field, f"{exc.message} ({exc.code})")
-        return data
+
+    def _field_for(self, exc: IngestError) -> str | None:
+        where = str(exc.extra.get("field") or "").split(".")[-1].split("[")[0]
+        if where in self.fields:
+            return where
+        if (exc.extra.get("field") or "").startswith("params"):
+            return "params"
+        return "file" if exc.code not in ("invalid_metadata", "invalid_json") else None
 
 
 class VariantInline(admin.TabularInline):
@@ -257,14 +294,24 @@ class AssetAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return [] if obj is None else self.inlines
 
+    def add_view(self, request, form_url="", extra_context=None):
+        # Committing can still be refused (erased meanwhile, storage down): the admin's
+        # transaction is rolled back, commit() removed its file, and the editor is told.
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except CodedError as exc:
+            self.message_user(request, f"{exc.message} ({exc.code})", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_form(self, request, form, change):
         if change:
             return super().save_form(request, form, change)
-        if not form.result.created:
+        result = commit(form.prepared, actor=request.user)
+        if not result.created:
             messages.info(
                 request, "This image was already in the store; showing the existing asset."
             )
-        return form.result.asset
+        return result.asset
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -9,6 +9,7 @@ the minute so a URL stays the same (and cacheable) for a while.
 from __future__ import annotations
 
 import math
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -20,6 +21,10 @@ from aiassets import formats
 from aiassets.models import Asset, Variant
 
 SALT = "aiassets.delivery.url"
+# ASCII only: str.isdigit() accepts "²" (then int() fails) and int() accepts other scripts'
+# digits, which would let one signature match many cache keys.
+_EXPIRES = re.compile(r"[0-9]{1,12}", re.ASCII)
+_SIG = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
 URL_PREFIX = "/media/v"
 
 
@@ -79,7 +84,7 @@ def sign_path(path: str, ttl: int | None = None, now: float | None = None) -> st
 
 def verify(path: str, expires: str, sig: str, now: float | None = None) -> int:
     """Check a signature; return seconds of life left. Raise BadSignature or SignatureExpired."""
-    if not expires.isdigit() or not sig or len(sig) > 128:
+    if not _EXPIRES.fullmatch(expires) or not _SIG.fullmatch(sig):
         raise signing.BadSignature("malformed signature")
     _signer().unsign(f"{_canonical('GET', path, int(expires))}:{sig}")
     left = int(expires) - int(time.time() if now is None else now)
