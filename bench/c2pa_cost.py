@@ -7,8 +7,8 @@ The build is renditions.build's own work without the database and storage: decod
 with the IPTC XMP (settings DERIVATIVE_WIDTHS / DERIVATIVE_FORMATS), and, when signing,
 credentials.Marker.apply on each encoded variant (thumbnail off, a fresh development chain in
 a temp dir, the signer and context prepared once per build as in renditions.build). The two
-modes alternate
-image by image and round by round, so drift hits both alike. Prints per-image times, the
+modes alternate image by image and round by round, so drift hits both alike. Prints per-image
+times, the
 overhead ratio of the totals and of the medians against the ≤ 5 % target, the time per
 signature and the bytes a manifest adds. Writes bench/results/c2pa_cost.json.
 """
