@@ -160,7 +160,11 @@ def ingest(
     model = _generative_model(prov)
     asset_id = uuid.uuid4()
     key = storage.original_key(asset_id, sha256, info.extension)
-    stored_as = storage.originals().save(key, ContentFile(data))
+    try:
+        stored_as = storage.originals().save(key, ContentFile(data))
+    except storage.UNAVAILABLE as exc:
+        _discard(key)  # in case the write landed although the answer was lost
+        raise _storage_unavailable(exc)
     try:
         if stored_as != key:
             raise RuntimeError(f"storage wrote {stored_as!r} instead of {key!r}")
@@ -239,6 +243,20 @@ def _generative_model(prov: ProvenanceIn) -> GenerativeModel:
             return GenerativeModel.objects.get_or_create(name=name, version=version)[0]
     except IntegrityError:
         return GenerativeModel.objects.get(name=name, version=version)
+
+
+def _storage_unavailable(exc: Exception) -> IngestError:
+    logger.error(
+        "storage unavailable at ingest: %s",
+        exc,
+        extra={"event": "ingest.storage_unavailable", "error": type(exc).__name__},
+    )
+    return IngestError(
+        "storage_unavailable",
+        "File storage is unavailable; nothing was stored. Try again shortly.",
+        status=503,
+        headers={"Retry-After": str(storage.RETRY_AFTER)},
+    )
 
 
 def _discard(key: str) -> None:

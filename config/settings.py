@@ -51,11 +51,13 @@ INSTALLED_APPS = [
     "delivery",
     "public",
     "ops",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "aiassets.middleware.IngestGuardMiddleware",
+    "api.middleware.ApiErrorMiddleware",
+    "api.middleware.IngestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

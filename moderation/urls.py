@@ -5,5 +5,4 @@ from . import views
 app_name = "moderation"
 urlpatterns = [
     path("takedown/", views.takedown_form, name="takedown"),
-    path("api/v1/takedowns", views.takedown_api, name="takedown_api"),
 ]
