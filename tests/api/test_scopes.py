@@ -135,6 +135,12 @@ def test_ingest_needs_the_ingest_scope(client, token, upload, media_root):
     assert Asset.objects.count() == 0 and stored_files(media_root) == []
 
 
+def test_a_token_without_ingest_scope_spends_no_budget(client, token, upload, settings):
+    settings.API_RATE_REQUESTS_PER_MINUTE = 1
+    reader = token("reader", scopes=["read"])
+    assert [upload(reader).status_code for _ in range(3)] == [403, 403, 403], "never 429"
+
+
 def test_read_needs_the_read_scope(client, token, upload):
     writer = token("writer", scopes=["ingest"])
     created = upload(writer)

@@ -75,3 +75,11 @@ def test_docs_page_still_renders(client):
 def test_bad_json_is_a_json_400(client, body):
     response = client.post("/api/v1/takedowns", body, content_type="application/json")
     assert error_of(response) == (400, "invalid_json")
+
+
+def test_no_csrf_token_is_needed():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/api/v1/takedowns", form(), content_type="application/json")
+    assert error_of(response) == (422, "invalid"), "validated, not refused as CSRF"
