@@ -164,7 +164,7 @@ def ingest(
         stored_as = storage.originals().save(key, ContentFile(data))
     except storage.UNAVAILABLE as exc:
         _discard(key)  # in case the write landed although the answer was lost
-        raise _storage_unavailable(exc)
+        raise _storage_unavailable(exc) from exc
     try:
         if stored_as != key:
             raise RuntimeError(f"storage wrote {stored_as!r} instead of {key!r}")
