@@ -545,7 +545,14 @@ def _verify_template():
 class ApiTokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
-        fields = ["name", "is_active", "requests_per_minute", "bytes_per_day"]
+        fields = [
+            "name",
+            "is_active",
+            "scope_ingest",
+            "scope_read",
+            "requests_per_minute",
+            "bytes_per_day",
+        ]
 
 
 @admin.register(ApiToken)
@@ -554,12 +561,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "name",
         "hint",
         "is_active",
+        "scope_ingest",
+        "scope_read",
         "requests_per_minute",
         "bytes_per_day",
         "created_by",
         "last_used_at",
     ]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", "scope_ingest", "scope_read"]
     search_fields = ["name"]
     form = ApiTokenForm
     readonly_fields = ["hint", "created_by", "created_at", "last_used_at"]

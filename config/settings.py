@@ -51,12 +51,14 @@ INSTALLED_APPS = [
     "delivery",
     "public",
     "ops",
+    "api",
     "webhooks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "aiassets.middleware.IngestGuardMiddleware",
+    "api.middleware.ApiErrorMiddleware",
+    "api.middleware.IngestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
