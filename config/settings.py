@@ -84,6 +84,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, making VAR_DIR on first connection (this module writes no file).
+    DATABASES["default"]["ENGINE"] = "config.sqlite3"
     # Tests use a file, not memory: the live server's threads then get their own connections.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
         Path(tempfile.gettempdir()) / f"aiassets-test-{os.getpid()}.sqlite3"
