@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 
+from config.csp import content_security_policy
 from config.envmap import CheckedEnv, development_secret_key, env_overrides
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "aiassets.middleware.IngestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -76,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -285,6 +288,17 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response (Django's own CSP middleware): scripts and <style>
+# elements only from here or with the request's nonce ({{ csp_nonce }}); images also from the
+# CDN and signed-URL origins. Style attributes stay allowed (admin thumbnails set their
+# placeholder colour with one; they cannot run script). CSP_EXTRA_IMG_SRC adds image origins.
+SECURE_CSP = content_security_policy(
+    env.list("CSP_EXTRA_IMG_SRC", default=[]),
+    DELIVERY_PUBLIC_BASE_URL,
+    env("AWS_S3_ENDPOINT_URL", default="") if STORAGE == "s3" else "",
+    env("AWS_S3_CUSTOM_DOMAIN", default="") if STORAGE == "s3" else "",
+)
 
 # LOG_FORMAT: "json" (one JSON object per line, ops.logging.JsonFormatter; the default when
 # DEBUG is off) or "plain" (the default with DEBUG on). Every logger goes through the root's
