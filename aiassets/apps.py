@@ -10,6 +10,8 @@ class AiassetsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import checks  # noqa: F401  (registers system checks)
+        from .conf import app_settings
         from .groups import ensure_groups
 
+        app_settings.install_defaults()
         post_migrate.connect(ensure_groups, sender=self)

@@ -38,9 +38,30 @@ class AppSettings:
     def get(self, name: str) -> Any:
         return getattr(self, name)
 
+    def install_defaults(self) -> None:
+        """Put each default on ``django.conf.settings`` where the project set none, so code
+        that still reads ``settings.X`` directly keeps working (as django-appconf does).
+        Called once from the app's ``ready()``; the defaults stay written only here."""
+        for name, value in self.defaults.items():
+            if not hasattr(settings, name):
+                setattr(settings, name, value)
+
     def reset(self, setting: str | None = None, **kwargs: Any) -> None:
         """``setting_changed`` receiver: forget the cached value (or all of them)."""
         if setting is None:
             self._cache.clear()
         else:
             self._cache.pop(setting, None)
+
+
+# aiassets' own settings (each overridable from the environment in config/settings.py).
+DEFAULTS: dict[str, Any] = {
+    # Ingest limits: larger files, images or provenance params are refused with a coded error.
+    "INGEST_MAX_BYTES": 64 * 1024 * 1024,
+    "INGEST_MAX_PIXELS": 100_000_000,
+    "INGEST_MAX_SIDE": 20_000,
+    "INGEST_ALLOW_ANIMATED": False,
+    "INGEST_MAX_PARAMS_BYTES": 64 * 1024,
+}
+
+app_settings = AppSettings(DEFAULTS)

@@ -195,11 +195,17 @@ IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.JustInTime
 IMAGEKIT_SPEC_CACHEFILE_NAMER = "imagekit.cachefiles.namers.source_name_dot_hash"
 
 # --- Ingest limits --------------------------------------------------------------------------
-INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=64 * 1024 * 1024)
-INGEST_MAX_PIXELS = env.int("INGEST_MAX_PIXELS", default=100_000_000)
-INGEST_MAX_SIDE = env.int("INGEST_MAX_SIDE", default=20_000)
-INGEST_ALLOW_ANIMATED = env.bool("INGEST_ALLOW_ANIMATED", default=False)
-INGEST_MAX_PARAMS_BYTES = env.int("INGEST_MAX_PARAMS_BYTES", default=64 * 1024)
+# Defaults live in aiassets/conf.py; a variable that is set here overrides its default.
+globals().update(
+    env_overrides(
+        env,
+        INGEST_MAX_BYTES=env.int,
+        INGEST_MAX_PIXELS=env.int,
+        INGEST_MAX_SIDE=env.int,
+        INGEST_ALLOW_ANIMATED=env.bool,
+        INGEST_MAX_PARAMS_BYTES=env.int,
+    )
+)
 # Per API token (overridable per token in the admin); 0 = unlimited. Past them: 429.
 API_RATE_REQUESTS_PER_MINUTE = env.int("API_RATE_REQUESTS_PER_MINUTE", default=120)
 API_RATE_BYTES_PER_DAY = env.int("API_RATE_BYTES_PER_DAY", default=20 * 1024**3)
