@@ -32,6 +32,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "C2PA_SIGNER_KEY": "/etc/aiassets/c2pa.key",
     "C2PA_SIGNER_CHAIN": "/etc/aiassets/c2pa-chain.pem",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
 }
 
 
