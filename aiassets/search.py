@@ -30,9 +30,10 @@ class PromptFullText(Lookup):
 
     def as_postgresql(self, compiler, connection):
         # The stored vector sits beside the prompt column, under the same (possibly U0) alias.
-        table = compiler.quote_name_unless_alias(self.lhs.alias)
+        table = compiler.quote_name(self.lhs.alias)
         rhs, params = self.process_rhs(compiler, connection)
-        sql = f"{table}.{connection.ops.quote_name(COLUMN)} @@ websearch_to_tsquery(%s::regconfig, {rhs})"
+        column = f"{table}.{connection.ops.quote_name(COLUMN)}"
+        sql = f"{column} @@ websearch_to_tsquery(%s::regconfig, {rhs})"
         return sql, [CONFIG, *params]
 
 
