@@ -163,7 +163,6 @@ class Asset(models.Model):
     queued_at = models.DateTimeField(
         null=True,
         blank=True,
-        default=timezone.now,
         editable=False,
         help_text="When the asset entered its moderation state (its latest status change); "
         "orders the review queues. Written with each moderation decision.",
@@ -187,6 +186,11 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Asset {str(self.id)[:8]}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.queued_at is None:
+            self.queued_at = self.created_at  # a new asset enters "pending" as it is created
+        super().save(*args, **kwargs)
 
     @property
     def aspect_ratio(self) -> float:

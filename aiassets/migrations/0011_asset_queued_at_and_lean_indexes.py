@@ -1,11 +1,10 @@
 """Scale: a stored queued_at that orders the review queues, a partial index for the public
 gallery, and leaner Variant indexes (the asset FK and status indexes were covered by others).
 
-Only additive: queued_at is added empty (rows queued before this migration order first, see
-moderation.queues) and gets its default afterwards, so no existing row is rewritten.
+Only additive: queued_at is added empty, so no existing row is rewritten; new assets get their
+creation time (Asset.save), and moderation.queues.backfill_queued_at() stamps older ones.
 """
 
-import django.utils.timezone
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -21,18 +20,6 @@ class Migration(migrations.Migration):
             name="queued_at",
             field=models.DateTimeField(
                 blank=True,
-                editable=False,
-                help_text="When the asset entered its moderation state (its latest status "
-                "change); orders the review queues. Written with each moderation decision.",
-                null=True,
-            ),
-        ),
-        migrations.AlterField(
-            model_name="asset",
-            name="queued_at",
-            field=models.DateTimeField(
-                blank=True,
-                default=django.utils.timezone.now,
                 editable=False,
                 help_text="When the asset entered its moderation state (its latest status "
                 "change); orders the review queues. Written with each moderation decision.",
