@@ -335,7 +335,8 @@ class Variant(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["asset", "format", "width"]
+        # asset_id, not asset: ordering by the relation would join every asset (its ordering).
+        ordering = ["asset_id", "format", "width"]
         constraints = [
             models.UniqueConstraint(
                 fields=["asset", "width", "format", "recipe"], name="variant_spec_unique"
