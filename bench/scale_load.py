@@ -236,5 +236,5 @@ def load(n: int, variant_fraction: float, log) -> None:
             )
         log(f"variants: {time.perf_counter() - started:.1f} s")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # autocommit here: VACUUM sets the visibility map
     log(f"loaded and analysed: {time.perf_counter() - started:.1f} s")
