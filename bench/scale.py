@@ -54,6 +54,7 @@ def pages(client) -> list[tuple[str, str, dict]]:
     asset = public.first()
     queued = Asset.objects.filter(moderation_status="in_review").order_by("queued_at").first()
     token = {"HTTP_AUTHORIZATION": f"Bearer {os.environ['METRICS_TOKEN']}"}
+    api = {"HTTP_AUTHORIZATION": f"Bearer {api_token()}"}
     return [
         ("public gallery, page 1", "/", {}),
         ("gallery, page 5000 (keyset)", f"/?page=5000&after={cursor}", {}),
@@ -74,8 +75,15 @@ def pages(client) -> list[tuple[str, str, dict]]:
         ("review page", f"/admin/moderation/needsreview/{queued.pk}/change/", {}),
         ("ops dashboard", "/admin/ops/dashboard/", {}),
         ("/metrics scrape", "/metrics", token),
-        ("API GET /assets/{id}", f"/api/v1/assets/{asset.pk}", {}),
+        ("API GET /assets/{id}", f"/api/v1/assets/{asset.pk}", api),
     ]
+
+
+def api_token() -> str:
+    from aiassets.models import ApiToken
+
+    ApiToken.objects.filter(name="bench-scale").delete()
+    return ApiToken.issue("bench-scale")[1]
 
 
 def time_page(client, url: str, headers: dict, repeat: int) -> dict:
