@@ -152,88 +152,96 @@ def _asset_expressions() -> dict[str, str]:
     }
 
 
-def load(n: int, variant_fraction: float, log) -> None:
-    from django.conf import settings
-    from django.db import connection, transaction
+def _provenance_expressions(first_model: int) -> dict[str, str]:
+    return {
+        "asset_id": "md5('asset' || g)::uuid",
+        "model_id": f"{first_model} + g % {MODELS}",
+        "prompt": _prompt_sql(),
+        "seed": "g::text",
+        "generated_at": "now() - make_interval(secs => g * 30 + 600)",
+        "prompt_visibility": "(ARRAY['inherit','inherit','inherit','public','private'])[1 + g % 5]",
+        "params": "'{}'::jsonb",
+        "c2pa_failures": "'[]'::jsonb",
+    }
 
-    from aiassets.models import Asset, GenerativeModel, Provenance, Variant
-    from moderation.models import Decision
+
+DECISION_EXPRESSIONS = {
+    "asset_id": "a.id",
+    "actor_name": "'classifier'",
+    "actor_kind": "'classifier'",
+    "classifier": "'bench'",
+    "verdict": "CASE a.moderation_status WHEN 'approved' THEN 'approve' "
+    "WHEN 'in_review' THEN 'review' WHEN 'rejected' THEN 'reject' ELSE 'take_down' END",
+    "from_status": "'pending'",
+    "to_status": "a.moderation_status",
+    "reasons": "'[]'::jsonb",
+    "created_at": "a.queued_at",
+}
+VARIANT_EXPRESSIONS = {
+    "asset_id": "a.id",
+    "width": "w",
+    "height": "w * a.height / a.width",
+    "format": "f",
+    "recipe": "substr(md5(f), 1, 8)",
+    "key": "'variants/' || a.id || '/' || substr(a.sha256, 1, 16) || '/' || w "
+    "|| 'w-' || substr(md5(f), 1, 8) || '.' || f",
+    "bytes": "w * 40",
+    "status": "'ready'",
+    "c2pa": "'signed'",
+    "created_at": "a.created_at",
+    "updated_at": "a.created_at",
+}
+
+
+def _variant_source(every: int) -> str:
+    """Every planned width (no upscaling) × format of every ``every``-th asset."""
+    from django.conf import settings
 
     widths = sorted(settings.DERIVATIVE_WIDTHS)
-    formats = list(settings.DERIVATIVE_FORMATS)
+    formats = json.dumps(list(settings.DERIVATIVE_FORMATS)).replace('"', "'")
+    return (
+        f"aiassets_asset a CROSS JOIN unnest(ARRAY{widths}) w "
+        f"CROSS JOIN unnest(ARRAY{formats}) f WHERE w <= a.width "
+        f"AND abs(('x' || substr(a.sha256, 1, 8))::bit(32)::int) % {every} = 0"
+    )
+
+
+def _models() -> int:
+    """Create the generative models; returns the first one's id."""
+    from aiassets.models import GenerativeModel
+
+    GenerativeModel.objects.bulk_create(
+        GenerativeModel(name=f"Model {i}", version="1", prompts_public_by_default=i % 4 != 0)
+        for i in range(MODELS)
+    )
+    return GenerativeModel.objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
+def load(n: int, variant_fraction: float, log) -> None:
+    """Empty the catalogue and load ``n`` assets, then VACUUM ANALYZE."""
+    from django.db import connection, transaction
+
+    from aiassets.models import Asset, Provenance, Variant
+    from moderation.models import Decision
+
+    started = time.perf_counter()
+    series = f"generate_series(1, {int(n)}) g"
     with transaction.atomic(), connection.cursor() as cursor:
-        started = time.perf_counter()
         cursor.execute(
             "TRUNCATE aiassets_generativemodel, aiassets_asset, moderation_decision, ops_rollup "
             "RESTART IDENTITY CASCADE"
         )
-        GenerativeModel.objects.bulk_create(
-            GenerativeModel(name=f"Model {i}", version="1", prompts_public_by_default=i % 4 != 0)
-            for i in range(MODELS)
-        )
-        first_model = GenerativeModel.objects.order_by("pk").values_list("pk", flat=True)[0]
-        _insert(cursor, Asset, _asset_expressions(), f"generate_series(1, {int(n)}) g")
+        first_model = _models()
+        _insert(cursor, Asset, _asset_expressions(), series)
         log(f"assets: {time.perf_counter() - started:.1f} s")
-        _insert(
-            cursor,
-            Provenance,
-            {
-                "asset_id": "md5('asset' || g)::uuid",
-                "model_id": f"{first_model} + g % {MODELS}",
-                "prompt": _prompt_sql(),
-                "seed": "g::text",
-                "generated_at": "now() - make_interval(secs => g * 30 + 600)",
-                "prompt_visibility": "(ARRAY['inherit','inherit','inherit','public','private'])"
-                "[1 + g % 5]",
-                "params": "'{}'::jsonb",
-                "c2pa_failures": "'[]'::jsonb",
-            },
-            f"generate_series(1, {int(n)}) g",
-        )
+        _insert(cursor, Provenance, _provenance_expressions(first_model), series)
         log(f"provenance: {time.perf_counter() - started:.1f} s")
-        _insert(
-            cursor,
-            Decision,
-            {
-                "asset_id": "a.id",
-                "actor_name": "'classifier'",
-                "actor_kind": "'classifier'",
-                "classifier": "'bench'",
-                "verdict": "CASE a.moderation_status WHEN 'approved' THEN 'approve' "
-                "WHEN 'in_review' THEN 'review' WHEN 'rejected' THEN 'reject' "
-                "ELSE 'take_down' END",
-                "from_status": "'pending'",
-                "to_status": "a.moderation_status",
-                "reasons": "'[]'::jsonb",
-                "created_at": "a.queued_at",
-            },
-            "aiassets_asset a WHERE a.moderation_status <> 'pending'",
-        )
+        source = "aiassets_asset a WHERE a.moderation_status <> 'pending'"
+        _insert(cursor, Decision, DECISION_EXPRESSIONS, source)
         log(f"decisions: {time.perf_counter() - started:.1f} s")
-        every = max(1, round(1 / variant_fraction)) if variant_fraction > 0 else 0
-        if every:
-            _insert(
-                cursor,
-                Variant,
-                {
-                    "asset_id": "a.id",
-                    "width": "w",
-                    "height": "w * a.height / a.width",
-                    "format": "f",
-                    "recipe": "substr(md5(f), 1, 8)",
-                    "key": "'variants/' || a.id || '/' || substr(a.sha256, 1, 16) || '/' || w "
-                    "|| 'w-' || substr(md5(f), 1, 8) || '.' || f",
-                    "bytes": "w * 40",
-                    "status": "'ready'",
-                    "c2pa": "'signed'",
-                    "created_at": "a.created_at",
-                    "updated_at": "a.created_at",
-                },
-                f"aiassets_asset a CROSS JOIN unnest(ARRAY{widths}) w "
-                f"CROSS JOIN unnest(ARRAY{json.dumps(formats).replace(chr(34), chr(39))}) f "
-                "WHERE w <= a.width "
-                f"AND abs(('x' || substr(a.sha256, 1, 8))::bit(32)::int) % {every} = 0",
-            )
+        if variant_fraction > 0:
+            every = max(1, round(1 / variant_fraction))
+            _insert(cursor, Variant, VARIANT_EXPRESSIONS, _variant_source(every))
         log(f"variants: {time.perf_counter() - started:.1f} s")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # autocommit here: VACUUM sets the visibility map
