@@ -138,8 +138,7 @@ class Asset(models.Model):
         choices=ModerationStatus.choices,
         default=ModerationStatus.PENDING,
         editable=False,
-        db_index=True,
-    )
+    )  # indexed by asset_queue_idx (status, queued_at)
     published = models.BooleanField(default=False)
     delivery_version = models.PositiveIntegerField(default=1, editable=False)
     faces = models.JSONField(
@@ -166,6 +165,13 @@ class Asset(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the asset entered its moderation state (its latest status change); "
+        "orders the review queues. Written with each moderation decision.",
+    )
 
     objects = AssetQuerySet.as_manager()
     ready_variant_rows = ReadyVariantRows()  # prefetched by with_variants()
@@ -173,9 +179,24 @@ class Asset(models.Model):
     class Meta:
         ordering = ["-created_at"]
         permissions = [("rebuild_variants", "Can rebuild variants")]
+        indexes = [
+            # The review queues: one status, oldest first (see moderation.queues).
+            models.Index(fields=["moderation_status", "queued_at"], name="asset_queue_idx"),
+            # The public gallery: newest first, keyset-paginated over public rows only.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="asset_public_newest_idx",
+                condition=models.Q(moderation_status="approved", published=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"Asset {str(self.id)[:8]}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.queued_at is None:
+            self.queued_at = self.created_at  # a new asset enters "pending" as it is created
+        super().save(*args, **kwargs)
 
     @property
     def aspect_ratio(self) -> float:
@@ -291,7 +312,10 @@ class Variant(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="variants")
+    # No index of its own: variant_spec_unique starts with asset_id and serves every lookup.
+    asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="variants", db_index=False
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=10)
@@ -300,9 +324,7 @@ class Variant(models.Model):
     )
     key = models.CharField(max_length=255)
     bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     on_demand = models.BooleanField(
@@ -319,13 +341,21 @@ class Variant(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["asset", "format", "width"]
+        # asset_id, not asset: ordering by the relation would join every asset (its ordering).
+        ordering = ["asset_id", "format", "width"]
         constraints = [
             models.UniqueConstraint(
                 fields=["asset", "width", "format", "recipe"], name="variant_spec_unique"
             )
         ]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        # Almost every row is ready: index only the unfinished ones (healing looks for those).
+        indexes = [
+            models.Index(
+                fields=["status", "updated_at"],
+                name="variant_unfinished_idx",
+                condition=~models.Q(status="ready"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.width}w {self.format} ({self.status})"
@@ -468,3 +498,12 @@ __all__ = [
     "Provenance",
     "Variant",
 ]
+
+
+def _register_lookups() -> None:
+    from .search import PromptFullText
+
+    Provenance._meta.get_field("prompt").register_lookup(PromptFullText)
+
+
+_register_lookups()

@@ -34,9 +34,12 @@ def original_key(asset_id: uuid.UUID, sha256: str, ext: str) -> str:
     return f"originals/{asset_id}/{sha256}.{ext}"
 
 
+VARIANTS_PREFIX = "variants/"  # every variant key starts here (reconcile lists it in bulk)
+
+
 def variant_key(asset_id: uuid.UUID, sha256: str, width: int, fmt: str, recipe: str) -> str:
     ext = formats.OUTPUT[fmt].ext
-    return f"variants/{asset_id}/{sha256[:16]}/{width}w-{recipe}.{ext}"
+    return f"{VARIANTS_PREFIX}{asset_id}/{sha256[:16]}/{width}w-{recipe}.{ext}"
 
 
 class OriginalsS3Storage(S3Storage):

@@ -240,7 +240,9 @@ def test_a_moderator_without_take_down_permission_gets_no_take_down(as_user, mak
 
 
 def _age(asset: Asset, minutes: int) -> None:
-    Asset.objects.filter(pk=asset.pk).update(created_at=timezone.now() - timedelta(minutes=minutes))
+    """Made, and queued (the stored queued_at orders the queues), ``minutes`` ago."""
+    then = timezone.now() - timedelta(minutes=minutes)
+    Asset.objects.filter(pk=asset.pk).update(created_at=then, queued_at=then)
 
 
 def test_needs_review_lists_oldest_first_with_top_score_and_stats(as_user, moderator, make_asset):
