@@ -34,15 +34,10 @@ LAYERS: dict[str, int] = {
 TOP = max(LAYERS.values())
 LOADERS = {"import_string", "import_module"}
 
-# Known violations, named one by one so nothing new can hide behind them. They are being
-# removed by the renditions/API refactor (issue 13: the three string hooks go away, faces and
-# erasure move into moderation): the integrator empties this set as those changes land, and
+# Known violations, named one by one so nothing new can hide behind them. The last three (the
+# string hooks AIASSETS_VARIANT_URL, _WITHDRAW and _REPUBLISH) went with issue 13's refactor;
 # test_allowlist_is_not_stale fails as soon as an entry is no longer needed.
-KNOWN_VIOLATIONS: set[tuple[str, str]] = {
-    ("aiassets.api", "delivery.signing.variant_url"),  # AIASSETS_VARIANT_URL
-    ("aiassets.erasure", "moderation.workflow.withdraw"),  # AIASSETS_WITHDRAW
-    ("aiassets.faces", "moderation.workflow.republish"),  # AIASSETS_REPUBLISH
-}
+KNOWN_VIOLATIONS: set[tuple[str, str]] = set()
 
 
 def app_of(dotted: str) -> str | None:
