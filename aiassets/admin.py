@@ -21,7 +21,7 @@ from imagekit.cachefiles import ImageCacheFile
 from . import credentials, derivatives, erasure, faces, formats, search, storage
 from .ingest import IngestError, ingest, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
-from .paging import BoundedPaginator
+from .paging import BoundedListMixin
 from .specs import AdminThumbnail
 
 
@@ -157,7 +157,7 @@ class FormatFilter(admin.SimpleListFilter):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(BoundedListMixin, admin.ModelAdmin):
     list_display = [
         "thumbnail",
         "__str__",
@@ -180,8 +180,6 @@ class AssetAdmin(admin.ModelAdmin):
     ]
     search_fields = ["=id", "=sha256", "provenance__prompt"]
     list_per_page = 50
-    show_full_result_count = False
-    paginator = BoundedPaginator
     actions = ["rebuild_variants", "erase_assets"]
     inlines = [VariantInline]
     readonly_fields = [
