@@ -22,7 +22,7 @@ from . import c2pa, formats, renditions, search, storage, validation
 from .errors import CodedError
 from .ingest import IngestError, commit, prepare, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
-from .paging import BoundedPaginator
+from .paging import BoundedListMixin
 from .renditions.previews import AdminThumbnail
 from .signals import model_rules_changed
 
@@ -204,7 +204,7 @@ class FormatFilter(admin.SimpleListFilter):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(BoundedListMixin, admin.ModelAdmin):
     list_display = [
         "thumbnail",
         "__str__",
@@ -227,8 +227,6 @@ class AssetAdmin(admin.ModelAdmin):
     ]
     search_fields = ["=id", "=sha256", "provenance__prompt"]
     list_per_page = 50
-    show_full_result_count = False
-    paginator = BoundedPaginator
     actions = ["rebuild_variants"]
     inlines = [VariantInline]
     readonly_fields = [

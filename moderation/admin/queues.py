@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from aiassets.models import Asset, Variant
-from aiassets.paging import BoundedPaginator
+from aiassets.paging import BoundedListMixin
 
 from .. import claims, conf, previews, queues, stats, workflow
 from ..forms import QueueActionForm
@@ -50,7 +50,7 @@ def relevant_top_score(classifications: list[Classification]) -> tuple[str, floa
     return best
 
 
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 16)
     queue: Callable[[QuerySet], QuerySet] = staticmethod(queues.needs_review)
     offers_next = True
 
@@ -68,8 +68,6 @@ class QueueAdmin(admin.ModelAdmin):
     list_filter = ["provenance__model"]
     search_fields = ["=id", "title", "provenance__prompt", "provenance__model__name"]
     list_per_page = 50
-    show_full_result_count = False  # scale: no whole-table counts (issue 16)
-    paginator = BoundedPaginator
     action_form = QueueActionForm
     actions = ["approve_selected", "reject_selected"]
     change_list_template = "admin/moderation/queue_change_list.html"
