@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
 
-from aiassets import derivatives, storage
+from aiassets import derivatives, jobhealth, storage
 from aiassets.models import Asset, Variant
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "--stale-minutes",
             type=int,
             default=settings.DERIVATIVE_STALE_MINUTES,
-            help="Pending rows untouched for this long count as stuck.",
+            help="Pending rows untouched for this long count as stuck (default: one job timeout).",
         )
         parser.add_argument("--sync", action="store_true", help="Build here instead of queueing.")
         parser.add_argument("--dry-run", action="store_true", help="Report only.")
@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, **opts):
+        if not settings.JOBS_INLINE and not opts["dry_run"]:
+            # A job whose worker died still looks started and would swallow the re-enqueue.
+            jobhealth.recover_abandoned()
         cutoff = timezone.now() - timedelta(minutes=opts["stale_minutes"])
         totals = dict.fromkeys(
             ("assets", "missing_rows", "missing_files", "failed", "stale", "deferred", "rebuilt"),
