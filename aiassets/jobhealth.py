@@ -41,11 +41,12 @@ def _connection():
 
 def job_states(job_ids: list[str]) -> dict[str, str | None]:
     """Each job's status (``None`` when Redis no longer has it), in one round trip."""
-    conn = _connection()
-    with conn.pipeline() as pipe:
+    if not job_ids:
+        return {}
+    with _connection().pipeline() as pipe:
         for job_id in job_ids:
             pipe.hget(f"rq:job:{job_id}", "status")
-    answers = pipe.execute() if job_ids else []
+        answers = pipe.execute()
     return {
         job_id: (a.decode() if isinstance(a, bytes) else a)
         for job_id, a in zip(job_ids, answers, strict=True)
