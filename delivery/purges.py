@@ -137,10 +137,11 @@ def due_rounds(grace: float, limit: int = 500) -> list[tuple[str, int]]:
     A row never tried is due after ``grace`` seconds (its job was lost before it ran); a
     row tried n times is due retry_delay(n) seconds after its last try."""
     now = timezone.now()
+    soonest = min([grace, *settings.CDN_PURGE_RETRY_INTERVALS])
     rows = (
         PurgeRequest.objects.filter(
             status__in=[PurgeRequest.Status.PENDING, PurgeRequest.Status.FAILED],
-            updated_at__lte=now - timedelta(seconds=grace),
+            updated_at__lte=now - timedelta(seconds=soonest),
         )
         .order_by("updated_at")
         .values_list("asset_id", "delivery_version", "attempts", "updated_at")[:limit]
