@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-logger = logging.getLogger(__name__)
+from .queueing import ACTIVE_STATES, record_state
 
-ACTIVE_STATES = {"queued", "started", "deferred", "scheduled"}
+logger = logging.getLogger(__name__)
 
 
 def heartbeat_seconds() -> int:
@@ -45,17 +45,39 @@ def job_states(job_ids: list[str]) -> dict[str, str | None]:
         return {}
     with _connection().pipeline() as pipe:
         for job_id in job_ids:
-            pipe.hget(f"rq:job:{job_id}", "status")
+            pipe.hmget(f"rq:job:{job_id}", ["status", "created_at"])
         answers = pipe.execute()
-    return {
-        job_id: (a.decode() if isinstance(a, bytes) else a)
-        for job_id, a in zip(job_ids, answers, strict=True)
+    return {  # a partial record (no created_at) is no job: see queueing.record_state
+        job_id: (status.decode() if isinstance(status, bytes) else status) if created else None
+        for job_id, (status, created) in zip(job_ids, answers, strict=True)
     }
 
 
 def inactive(job_ids: list[str]) -> list[str]:
     """The ids among ``job_ids`` that no queue, schedule or worker holds."""
     return [j for j, state in job_states(job_ids).items() if state not in ACTIVE_STATES]
+
+
+def may_requeue(job_id: str) -> bool:
+    """Count one healing re-enqueue of ``job_id``; False past JOBS_HEAL_MAX_REQUEUES a day.
+
+    A job that kills its work horse every time (a poison image) is then left alone, with an
+    error in the log, instead of being retried for ever."""
+    limit = int(getattr(settings, "JOBS_HEAL_MAX_REQUEUES", 10))
+    conn = _connection()
+    key = f"aiassets:requeued:{job_id}"
+    count = conn.incr(key)
+    if count == 1:
+        conn.expire(key, 86400)
+    if count > limit:
+        logger.error(
+            "job %s was requeued by healing %d times today: left alone",
+            job_id,
+            limit,
+            extra={"event": "jobs.requeue_limit", "job_id": job_id},
+        )
+        return False
+    return True
 
 
 def _age(stamp: bytes | str | None) -> float:
@@ -96,9 +118,13 @@ def recover_abandoned() -> list[str]:
         conn = queue.connection
         for raw in conn.zrange(registry.key, 0, -1):
             composite = raw.decode() if isinstance(raw, bytes) else raw
-            if _is_abandoned(conn, composite):
+            job_id = composite.split(":", 1)[0]
+            if record_state(conn, job_id) is None:  # no record left: RQ could not load it
+                conn.zrem(registry.key, composite)
+                recovered.append(job_id)
+            elif _is_abandoned(conn, composite):
                 conn.zadd(registry.key, {composite: 0}, xx=True)  # expire it now
-                recovered.append(composite.split(":", 1)[0])
+                recovered.append(job_id)
         registry.cleanup()
     for job_id in recovered:
         logger.warning(

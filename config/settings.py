@@ -241,6 +241,7 @@ RQ_QUEUES = {
 JOBS_HEARTBEAT_SECONDS = env.int("JOBS_HEARTBEAT_SECONDS", default=10)
 JOBS_HEAL_INTERVAL = env.int("JOBS_HEAL_INTERVAL", default=60)  # ops.healing, see README
 JOBS_ORPHAN_SWEEP = env("JOBS_ORPHAN_SWEEP", default="")  # dotted path healing calls, if set
+JOBS_HEAL_MAX_REQUEUES = env.int("JOBS_HEAL_MAX_REQUEUES", default=10)  # per job and day
 # We enqueue from transaction.on_commit ourselves; django-rq must not defer a second time.
 RQ = {"COMMIT_MODE": "auto"}
 RQ_SHOW_ADMIN_LINK = True

@@ -16,7 +16,8 @@ worker's death. Each run, in order:
 Thresholds follow the heartbeats and job timeouts, not a fixed age: a started job is abandoned
 after three missed heartbeats (rq itself fails one that outlives its timeout), and pending work
 counts as lost once no queue, schedule or worker holds its job for a grace of three heartbeats.
-Deterministic job ids make every step idempotent.
+Deterministic job ids make every step idempotent. A build or classification is requeued at
+most JOBS_HEAL_MAX_REQUEUES times a day (a poison image is left alone, with an error logged).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def stale_variants() -> int:
         .distinct()[: batch()]
     )
     by_job = {derivatives.job_id(a): a for a in asset_ids}
-    lost = jobhealth.inactive(list(by_job))
+    lost = [j for j in jobhealth.inactive(list(by_job)) if jobhealth.may_requeue(j)]
     for job_id in lost:
         derivatives.schedule(by_job[job_id])
     derivatives.release_deferred()
@@ -80,7 +81,7 @@ def stale_moderation() -> int:
         .values_list("pk", flat=True)[: batch()]
     )
     by_job = {moderation_jobs.job_id(a): a for a in asset_ids}
-    lost = jobhealth.inactive(list(by_job))
+    lost = [j for j in jobhealth.inactive(list(by_job)) if jobhealth.may_requeue(j)]
     for job_id in lost:
         moderation_jobs.schedule(by_job[job_id])
     return len(lost)
@@ -101,7 +102,10 @@ def sweep_orphans() -> Any:
     Calls JOBS_ORPHAN_SWEEP (a dotted path, e.g. the sweep the ``sweep_orphans`` command
     runs) when it is set; does nothing otherwise."""
     path = getattr(settings, "JOBS_ORPHAN_SWEEP", "")
-    return import_string(path)() if path else None
+    if not path:
+        return None
+    result = import_string(path)()
+    return result.summary() if hasattr(result, "summary") else result
 
 
 STEPS = {

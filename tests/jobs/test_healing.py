@@ -126,3 +126,36 @@ def test_unfinished_purges_are_due_after_their_backoff(settings):
     due = {a for a, _ in purges.due_rounds(grace=30)}
     assert due == {ids[0], ids[2], ids[3]}
     assert [purges.retry_delay(n) for n in (1, 2, 3, 9)] == [2, 10, 10, 10]
+
+
+def test_a_job_lost_again_and_again_is_left_alone_past_the_daily_limit(
+    rq, ingest_now, settings, django_capture_on_commit_callbacks
+):
+    settings.JOBS_HEAL_MAX_REQUEUES = 2
+    ingest_now(images.png(400, 300, seed=9))
+    Variant.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+    counts = []
+    for _ in range(3):
+        rq.queue("derivatives").empty()  # the job dies (a poison image) or is lost again
+        with django_capture_on_commit_callbacks(execute=True):
+            counts.append(healing.stale_variants())
+    assert counts == [1, 1, 0]
+
+
+def test_a_partial_job_record_left_by_a_redis_restart_is_replaced(
+    rq, ingest_now, django_capture_on_commit_callbacks
+):
+    """A worker that outlived a Redis restart writes its job's status into a record that is
+    gone: the id then holds a partial hash, which neither RQ nor healing may trip over."""
+    asset = ingest_now(images.png(400, 300, seed=10)).asset
+    job_id = derivatives.job_id(asset.id)
+    rq.connection.flushdb()
+    rq.connection.hset(f"rq:job:{job_id}", mapping={"status": "started"})
+    rq.connection.zadd("rq:wip:derivatives", {f"{job_id}:ex9": time.time() + 600})
+    assert jobhealth.recover_abandoned() == [job_id]
+    Variant.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert healing.stale_variants() == 1
+    assert rq.queue("derivatives").job_ids == [job_id]
+    rq.work("derivatives")
+    assert set(asset.variants.values_list("status", flat=True)) == {"ready"}
