@@ -30,7 +30,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from aiassets import derivatives, jobhealth
+from aiassets import jobhealth, renditions
 from aiassets.models import Asset, ModerationStatus, Variant
 from delivery import purges
 from moderation import jobs as moderation_jobs
@@ -64,11 +64,11 @@ def stale_variants() -> int:
         .values_list("asset_id", flat=True)
         .distinct()[: batch()]
     )
-    by_job = {derivatives.job_id(a): a for a in asset_ids}
+    by_job = {renditions.job_id(a): a for a in asset_ids}
     lost = [j for j in jobhealth.inactive(list(by_job)) if jobhealth.may_requeue(j)]
     for job_id in lost:
-        derivatives.schedule(by_job[job_id])
-    derivatives.release_deferred()
+        renditions.schedule(by_job[job_id])
+    renditions.release_deferred()
     return len(lost)
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from aiassets import derivatives, jobhealth
+from aiassets import jobhealth, renditions
 from aiassets.models import Asset, Variant
 from delivery import purges
 from delivery.models import PurgeRequest
@@ -39,7 +39,7 @@ def abandon(rq, queue_name: str, job_id: str, *, beat_age: float | None = None) 
 
 def test_an_abandoned_build_is_recovered_and_built(rq, ingest_now, settings):
     asset = ingest_now(images.png(400, 300, seed=5)).asset
-    job_id = derivatives.job_id(asset.id)
+    job_id = renditions.job_id(asset.id)
     abandon(rq, "derivatives", job_id)
     assert rq.queue("derivatives").job_ids == []
     assert jobhealth.recover_abandoned() == [job_id]
@@ -51,18 +51,18 @@ def test_an_abandoned_build_is_recovered_and_built(rq, ingest_now, settings):
 def test_a_busy_worker_with_fresh_heartbeats_is_left_alone(rq, ingest_now, settings):
     settings.JOBS_HEARTBEAT_SECONDS = 10
     asset = ingest_now(images.png(400, 300, seed=6)).asset
-    abandon(rq, "derivatives", derivatives.job_id(asset.id), beat_age=5)
+    abandon(rq, "derivatives", renditions.job_id(asset.id), beat_age=5)
     assert jobhealth.recover_abandoned() == []
     rq.connection.hset("rq:worker:w1", "last_heartbeat", "2020-01-01T00:00:00.000000Z")
-    rq.connection.hset(f"rq:execution:{derivatives.job_id(asset.id)}:ex1", "last_heartbeat", 1.0)
-    assert jobhealth.recover_abandoned() == [derivatives.job_id(asset.id)]
+    rq.connection.hset(f"rq:execution:{renditions.job_id(asset.id)}:ex1", "last_heartbeat", 1.0)
+    assert jobhealth.recover_abandoned() == [renditions.job_id(asset.id)]
 
 
 def test_reconcile_requeues_a_build_whose_worker_died(
     rq, ingest_now, django_capture_on_commit_callbacks
 ):
     asset = ingest_now(images.png(400, 300, seed=7)).asset
-    job_id = derivatives.job_id(asset.id)
+    job_id = renditions.job_id(asset.id)
     abandon(rq, "derivatives", job_id)
     rq.connection.hset(f"rq:job:{job_id}", "retries_left", 0)  # no retries left: failed
     with django_capture_on_commit_callbacks(execute=True):
@@ -84,7 +84,7 @@ def test_healing_requeues_builds_and_classification_that_redis_lost(
     with django_capture_on_commit_callbacks(execute=True):
         report = healing.heal()
     assert (report["variants"], report["moderation"]) == (1, 1)
-    assert rq.queue("derivatives").job_ids == [derivatives.job_id(asset.id)]
+    assert rq.queue("derivatives").job_ids == [renditions.job_id(asset.id)]
     assert rq.queue("moderation").job_ids == [moderation_jobs.job_id(asset.id)]
     assert healing.heal()["variants"] == 0, "a queued job is not queued twice"
 
@@ -148,7 +148,7 @@ def test_a_partial_job_record_left_by_a_redis_restart_is_replaced(
     """A worker that outlived a Redis restart writes its job's status into a record that is
     gone: the id then holds a partial hash, which neither RQ nor healing may trip over."""
     asset = ingest_now(images.png(400, 300, seed=10)).asset
-    job_id = derivatives.job_id(asset.id)
+    job_id = renditions.job_id(asset.id)
     rq.connection.flushdb()
     rq.connection.hset(f"rq:job:{job_id}", mapping={"status": "started"})
     rq.connection.zadd("rq:wip:derivatives", {f"{job_id}:ex9": time.time() + 600})
