@@ -173,7 +173,7 @@ class Workers:
                 proc.send_signal(signal.SIGTERM)
         for proc in self.procs:
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.kill(proc)
             for pid in descendants(proc.pid) if proc.poll() is None else []:
