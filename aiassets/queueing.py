@@ -1,9 +1,13 @@
 """The one way to enqueue a job: RQ when REDIS_URL is set, in-process otherwise.
 
 Payloads are ids only. Deterministic job ids collapse duplicates: a job with the same id that
-is queued, scheduled or running is reused; a finished or failed one is replaced. If Redis is
-unreachable the job is logged as not enqueued and the data stays as it is (pending), for
-``reconcile_variants`` or a later request to pick up. Nothing is lost.
+is queued, scheduled or running is reused; a finished, failed or partial one is replaced. If
+Redis is unreachable the job is logged as not enqueued and the data stays as it is (pending),
+for the periodic healing (ops.healing) to pick up. Nothing is lost.
+
+Why not Django 6's ``django.tasks``: it ships only the immediate and dummy backends, and its
+API has no job ids of our choosing, no retries with backoff and no queue depth, which the
+duplicate collapsing, healing and deferral here rely on. RQ stays behind this one function.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import logging
 import signal
 import sys
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -89,7 +90,7 @@ def wait_for_redis(queue: str, delay: float) -> bool:
         return False
 
 
-def run_once(queues: tuple[str, ...], burst: bool, name: str | None):
+def run_once(queues: tuple[str, ...], burst: bool, name: str | None) -> Any:
     """One rq worker run, until it stops or loses Redis. Returns the worker."""
     from django.db import connections
     from django_rq.workers import get_worker
