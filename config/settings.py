@@ -233,8 +233,11 @@ DERIVATIVE_FORMATS = {
 }
 DERIVATIVE_MAX_ATTEMPTS = env.int("DERIVATIVE_MAX_ATTEMPTS", default=3)
 DERIVATIVE_RETRY_INTERVALS = env.list("DERIVATIVE_RETRY_INTERVALS", cast=int, default=[10, 60])
-DERIVATIVE_STALE_MINUTES = env.int("DERIVATIVE_STALE_MINUTES", default=30)
 DERIVATIVE_JOB_TIMEOUT = env.int("DERIVATIVE_JOB_TIMEOUT", default=600)
+# reconcile_variants: a pending row untouched for one job timeout is stuck (healing is faster).
+DERIVATIVE_STALE_MINUTES = env.int(
+    "DERIVATIVE_STALE_MINUTES", default=max(1, DERIVATIVE_JOB_TIMEOUT // 60)
+)
 # Past this many waiting derivative jobs, ingest still stores originals but defers their
 # builds (status "deferred"); each finished build and reconcile_variants let them in. 0: off.
 DERIVATIVE_QUEUE_MAX_DEPTH = env.int("DERIVATIVE_QUEUE_MAX_DEPTH", default=500)
@@ -251,6 +254,11 @@ RQ_QUEUES = {
     }
     for name in JOB_QUEUES
 }
+# Workers (manage.py run_worker) heartbeat this often; three missed beats mark one dead.
+JOBS_HEARTBEAT_SECONDS = env.int("JOBS_HEARTBEAT_SECONDS", default=10)
+JOBS_HEAL_INTERVAL = env.int("JOBS_HEAL_INTERVAL", default=60)  # ops.healing, see README
+JOBS_ORPHAN_SWEEP = env("JOBS_ORPHAN_SWEEP", default="")  # dotted path healing calls, if set
+JOBS_HEAL_MAX_REQUEUES = env.int("JOBS_HEAL_MAX_REQUEUES", default=10)  # per job and day
 # We enqueue from transaction.on_commit ourselves; django-rq must not defer a second time.
 RQ = {"COMMIT_MODE": "auto"}
 RQ_SHOW_ADMIN_LINK = True

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from tqdm import tqdm
 
-from aiassets import listing, renditions, storage
+from aiassets import jobhealth, listing, renditions, storage
 from aiassets.models import Asset, Variant
 
 CHUNK = 500
@@ -47,7 +47,7 @@ class Command(BaseCommand):
             "--stale-minutes",
             type=int,
             default=settings.DERIVATIVE_STALE_MINUTES,
-            help="Pending rows untouched for this long count as stuck.",
+            help="Pending rows untouched for this long count as stuck (default: one job timeout).",
         )
         parser.add_argument("--sync", action="store_true", help="Build here instead of queueing.")
         parser.add_argument("--dry-run", action="store_true", help="Report only.")
@@ -62,6 +62,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, **opts):
+        if not settings.JOBS_INLINE and not opts["dry_run"]:
+            # A job whose worker died still looks started and would swallow the re-enqueue.
+            jobhealth.recover_abandoned()
         self.opts = opts
         self.cutoff = timezone.now() - timedelta(minutes=opts["stale_minutes"])
         self.totals = dict.fromkeys(
