@@ -11,7 +11,9 @@ worker's death. Each run, in order:
 3. re-enqueues assets with pending variants and no live build job, and releases deferred ones;
 4. re-enqueues classification of pending assets with no live moderation job;
 5. retries unfinished purges whose backoff is over (delivery.purges.due_rounds);
-6. sweeps orphan files (see ``sweep_orphans``).
+6. sweeps orphan files (see ``sweep_orphans``);
+7. retries webhook deliveries whose backoff is over (webhooks.delivery.retry_due);
+8. stamps queued_at on queued assets that predate it, and refreshes the metrics rollups.
 
 Thresholds follow the heartbeats and job timeouts, not a fixed age: a started job is abandoned
 after three missed heartbeats (rq itself fails one that outlives its timeout), and pending work
@@ -34,6 +36,10 @@ from aiassets import jobhealth, renditions
 from aiassets.models import Asset, ModerationStatus, Variant
 from delivery import purges
 from moderation import jobs as moderation_jobs
+from moderation import queues as moderation_queues
+from webhooks import delivery as webhook_delivery
+
+from . import rollups
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +121,9 @@ STEPS = {
     "moderation": stale_moderation,
     "purges": due_purges,
     "orphans": sweep_orphans,
+    "webhooks": lambda: webhook_delivery.retry_due(batch()),
+    "queued_at": lambda: moderation_queues.backfill_queued_at(batch()),
+    "rollups": lambda: sum((rollups.refresh().variants or {}).values()),
 }
 
 
