@@ -6,7 +6,7 @@ DEMO_COUNT ?= 48
 # Resolved lazily: only needed when the venv is (re)created.
 PYTHON_FOR_VENV = $(shell scripts/find-python)
 
-.PHONY: run test install lint format worker migrate demo clean update-screenshots
+.PHONY: run serve test install lint format worker migrate demo clean update-screenshots
 
 $(BIN)/python:
 	@py="$(PYTHON_FOR_VENV)"; [ -n "$$py" ] || exit 1; echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: migrate
 
 run: demo
 	@scripts/serve
+
+# The production web server (gunicorn, deploy/gunicorn.conf.py); see README "Running in production".
+serve: install
+	@scripts/serve-production
 
 worker: install
 	$(BIN)/python manage.py rqworker --with-scheduler derivatives moderation purge default

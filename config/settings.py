@@ -8,6 +8,7 @@ STORAGE=s3 and the AWS_* variables. See the configuration table in README.md.
 import os
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
 import environ
@@ -20,16 +21,33 @@ VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
 
 def _local_secret_key() -> str:
-    """A per-checkout key kept in var/, so a fresh clone needs no configuration."""
+    """A per-checkout key kept in var/, so a fresh clone needs no configuration. Made with
+    O_EXCL: processes starting together (gunicorn workers) all read the one that won."""
     path = VAR_DIR / "secret_key"
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(50))
+    for _ in range(50):  # another process may be writing it this instant
+        if key := path.read_text().strip():
+            return key
+        time.sleep(0.01)
+    raise environ.ImproperlyConfigured(f"{path} is empty: delete it or set SECRET_KEY")
 
 
 DEBUG = env.bool("DEBUG", default=False)
+# Production (HTTPS=true, DEBUG off) runs on several hosts: every one must sign and verify
+# with the same key, so a key made per host is refused there.
+if not DEBUG and env.bool("HTTPS", default=False) and not env("SECRET_KEY", default=""):
+    raise environ.ImproperlyConfigured(
+        "SECRET_KEY must be set (the same on every host) when HTTPS=true and DEBUG is off: "
+        "a key generated per host breaks signed URLs and sessions across hosts."
+    )
 SECRET_KEY = env("SECRET_KEY", default="") or _local_secret_key()
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -101,6 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A persistent connection that died (database restart, pg_terminate_backend, failover) is
+    # found and replaced before a request uses it, instead of answering 500.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
         "TEST_DATABASE_NAME", default="aiassets_test"
     )
@@ -187,6 +208,9 @@ IMAGEKIT_DEFAULT_FILE_STORAGE = "originals"
 IMAGEKIT_CACHEFILE_DIR = "previews"
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.JustInTime"
 IMAGEKIT_SPEC_CACHEFILE_NAMER = "imagekit.cachefiles.namers.source_name_dot_hash"
+# The orphan sweep (aiassets/orphans.py) removes files no row names once they are this old:
+# longer than any upload or build takes between writing a file and committing its row.
+ORPHAN_GRACE_SECONDS = env.int("ORPHAN_GRACE_SECONDS", default=3600)
 
 # --- Ingest limits --------------------------------------------------------------------------
 INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=64 * 1024 * 1024)
@@ -282,6 +306,8 @@ if env.bool("HTTPS", default=False):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Health probes come over plain HTTP from the load balancer and the supervisor.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # LOG_FORMAT: "json" (one JSON object per line, ops.logging.JsonFormatter; the default when
 # DEBUG is off) or "plain" (the default with DEBUG on). Every logger goes through the root's
