@@ -1,0 +1,32 @@
+"""Fixtures for the production-shape tests: a shared C2PA signer and API tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.conftest import need
+
+
+@pytest.fixture(scope="session")
+def shared_signer(tmp_path_factory) -> Path:
+    """One C2PA signer for every host, configured by explicit paths (C2PA_SIGNER_KEY/CHAIN),
+    as production does: nothing that shapes a recipe is made per host."""
+    from aiassets.credentials import make_dev_chain
+
+    return make_dev_chain(tmp_path_factory.mktemp("shared-signer")).directory
+
+
+@pytest.fixture
+def postgres(transactional_db):
+    if connection.vendor != "postgresql":
+        need("PostgreSQL", "set DATABASE_URL=postgres://… to run the production-shape tests")
+
+
+@pytest.fixture
+def token(transactional_db) -> str:
+    from aiassets.models import ApiToken
+
+    return ApiToken.issue("production-test")[1]
