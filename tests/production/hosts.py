@@ -180,3 +180,19 @@ def post_image(url: str, token: str, data: bytes, provenance: dict, timeout: flo
             return exc.code, json.loads(body)
         except ValueError:
             return exc.code, {"raw": body[:500].decode(errors="replace")}
+
+
+def run_manage(env: dict, home: Path, *args: str, timeout: float = 120) -> str:
+    """Run a management command as one more host (its own VAR_DIR); its output."""
+    var_dir = home / "var"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**env, "VAR_DIR": str(var_dir)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
