@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import credentials, derivatives, erasure, faces, storage
+from . import c2pa, derivatives, erasure, faces, storage
 from .ingest import IngestError, ingest, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
 from .specs import AdminThumbnail
@@ -429,10 +429,10 @@ class AssetAdmin(admin.ModelAdmin):
         result, error = None, ""
         if request.method == "POST" and form.is_valid():
             try:
-                result = credentials.verify(read_upload(form.cleaned_data["file"]))
+                result = c2pa.verify(read_upload(form.cleaned_data["file"]))
             except IngestError as exc:  # empty or over the byte limit
                 error = f"{exc.message} ({exc.code})"
-            except credentials.VerifyError as exc:  # not an image, truncated, a bomb…
+            except c2pa.VerifyError as exc:  # not an image, truncated, a bomb…
                 error = f"{exc.message} ({exc.code})"
         context = {
             **self.admin_site.each_context(request),
@@ -499,6 +499,9 @@ perceptual hash against every asset.</p>
 </td></tr>{% endif %}
 {% for f in result.manifest.failures %}<tr><th>{{ f.code }}</th><td>{{ f.explanation }}</td>
 </tr>{% endfor %}
+{% if result.incoming %}<tr><th>Incoming chain (stored original)</th><td>
+{{ result.incoming.describe }}<pre id="incoming-chain">{{ result.incoming_json }}</pre>
+</td></tr>{% endif %}
 </tbody></table>
 <h3>Nearest assets by perceptual hash (match: distance ≤ {{ result.max_distance }})</h3>
 <table><thead><tr><th>Asset</th><th>Distance</th><th>Match</th></tr></thead><tbody>

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import credentials, imaging, metrics, storage
+from . import c2pa, imaging, metrics, storage
 from .models import Asset, BuildLog, Provenance, Variant
 from .signals import variants_ready
 
@@ -49,7 +49,7 @@ def recipe(
     spec: dict[str, Any] = {"v": PIPELINE_VERSION, "f": fmt, "o": options}
     if redaction:  # redacted variants get keys of their own
         spec["redact"] = redaction
-    signing = credentials.recipe_token()
+    signing = c2pa.recipe_token()
     if signing:  # the C2PA manifest is part of the bytes: signing on, or a new key, gives new keys
         spec["c2pa"] = signing
         if prompt_public:  # the manifest names the prompt: hiding it later must change keys
@@ -155,7 +155,7 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
         boxes = asset.redaction_boxes()
         if boxes:
             source.image = imaging.redact(source.image, boxes)
-        marker = credentials.Marker(asset, data)  # signs each encoded variant (C2PA)
+        marker = c2pa.Marker(asset, data)  # signs each encoded variant (C2PA)
         del data
     except Exception as exc:  # the original is missing or unreadable: every row fails this try
         for v in todo:
@@ -164,13 +164,13 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
         record(report)
         return report
 
-    xmp = imaging.iptc_xmp()
+    xmp = imaging.iptc_xmp(marker.source_type)  # the source type the original states
     sizes = [s for s in source.sizes if s[0] in by_size]
     for resized in imaging.resize_cascade(source.image, sizes):
         for fmt, variant in by_size[resized.width].items():
             try:
                 blob = imaging.encode(resized, fmt, settings.DERIVATIVE_FORMATS[fmt], xmp)
-                blob, c2pa, note = marker.apply(blob, fmt, resized.width, resized.height)
+                blob, signed, note = marker.apply(blob, fmt, resized.width, resized.height)
                 saved = storage.variants().save(variant.key, ContentFile(blob))
                 if saved != variant.key:
                     raise RuntimeError(f"storage wrote {saved!r} instead of {variant.key!r}")
@@ -182,7 +182,7 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
                 status=Variant.Status.READY,
                 height=resized.height,
                 bytes=len(blob),
-                c2pa=c2pa,
+                c2pa=signed,
                 error=note,
                 attempts=F("attempts") + 1,
                 updated_at=timezone.now(),
@@ -380,12 +380,11 @@ def build_one(asset: Asset, width: int, fmt: str) -> Variant:
     boxes = asset.redaction_boxes()
     if boxes:
         source.image = imaging.redact(source.image, boxes)
-    blob = imaging.encode(source.image, fmt, options, imaging.iptc_xmp())
+    marker = c2pa.Marker(asset, data)
+    blob = imaging.encode(source.image, fmt, options, imaging.iptc_xmp(marker.source_type))
     try:
-        blob, c2pa, note = credentials.Marker(asset, data).apply(
-            blob, fmt, source.image.width, source.image.height
-        )
-    except credentials.SigningError as exc:  # C2PA_REQUIRED: the row keeps the error
+        blob, signed, note = marker.apply(blob, fmt, source.image.width, source.image.height)
+    except c2pa.SigningError as exc:  # C2PA_REQUIRED: the row keeps the error
         _record_failure(variant, str(exc), BuildReport(str(asset.id)))
         raise
     saved = storage.variants().save(variant.key, ContentFile(blob))
@@ -395,7 +394,7 @@ def build_one(asset: Asset, width: int, fmt: str) -> Variant:
         status=Variant.Status.READY,
         height=source.image.height,
         bytes=len(blob),
-        c2pa=c2pa,
+        c2pa=signed,
         error=note,
         attempts=F("attempts") + 1,
         updated_at=timezone.now(),

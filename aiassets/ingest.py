@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
-from . import credentials, derivatives, imaging, metrics, storage
+from . import c2pa, derivatives, imaging, metrics, storage
 from .errors import CodedError
 from .models import ApiToken, Asset, GenerativeModel, Provenance
 from .schemas import ProvenanceIn
@@ -155,7 +155,7 @@ def ingest(
     phash = imaging.perceptual_hash(small)
     lqip, colour = imaging.placeholder(small)
     # Any C2PA manifest in the original: recorded (absent, valid, trusted, invalid), never refused.
-    manifest = credentials.read(data, info.mime_type)
+    manifest = c2pa.read(data, info.mime_type)
 
     model = _generative_model(prov)
     asset_id = uuid.uuid4()

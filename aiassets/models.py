@@ -202,7 +202,7 @@ class Asset(models.Model):
             variants = self.variants.filter(status=Variant.Status.READY)
         if not any(v.c2pa == "signed" for v in variants):
             return ""
-        from .credentials import signer_label
+        from .c2pa import signer_label
 
         return f"Signed by {signer_label()}"
 
@@ -249,7 +249,7 @@ class Provenance(models.Model):
     prompt_visibility = models.CharField(
         max_length=10, choices=PromptVisibility.choices, default=PromptVisibility.INHERIT
     )
-    # The C2PA manifest store found in the original at ingest (aiassets.credentials.read).
+    # The C2PA manifest store found in the original at ingest (aiassets.c2pa.read).
     c2pa_state = models.CharField(
         "Content Credentials",
         max_length=10,

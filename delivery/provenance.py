@@ -11,7 +11,7 @@ detached payload, ``<protected>..<signature>``. The payload is the canonical JSO
 ``base64url(payload)`` between the two dots and check the ES256 signature (raw r‖s) with the
 public key of the first certificate in the protected header's ``x5c`` (our C2PA signer; the
 rest of ``x5c`` is its chain). ``kid`` is the start of that certificate's SHA-256 fingerprint.
-In Python: ``aiassets.credentials.verify_record(document)``; any JOSE library does the same
+In Python: ``aiassets.c2pa.verify_record(document)``; any JOSE library does the same
 once the payload is re-attached.
 """
 
@@ -22,7 +22,7 @@ import datetime as dt
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
-from aiassets import credentials, imaging
+from aiassets import c2pa, imaging
 from aiassets.errors import json_error
 from aiassets.models import Asset
 
@@ -58,8 +58,8 @@ def record(request: HttpRequest, asset_id) -> JsonResponse:
         raise Http404("no public asset with this id")
     body = build_record(asset)
     try:
-        signature = credentials.sign_record(body)
-    except credentials.CredentialsError as exc:
+        signature = c2pa.sign_record(body)
+    except c2pa.CredentialsError as exc:
         return json_error(503, "unsigned", f"No signing key: {exc.message}")
     response = JsonResponse(
         {"record": body, "signature": signature},

@@ -24,7 +24,7 @@ from django.utils import timezone
 from aiassets import derivatives, imaging, storage
 from aiassets.models import Asset, ModerationStatus
 
-from . import conf, workflow
+from . import conf, notify, workflow
 from .models import TakedownMatch, TakedownRequest
 
 logger = logging.getLogger(__name__)
@@ -200,6 +200,7 @@ def file_request(
             storage.originals().delete(key)
         raise
     logger.info("takedown request %s filed via %s: %d match(es)", req.pk, source, req.match_count)
+    notify.request_filed(req)
     return req
 
 
@@ -261,6 +262,7 @@ def take_down_matches(
             status=TakedownRequest.Status.ACTIONED, handled_by=user, handled_at=timezone.now()
         )
         req.refresh_from_db()
+        notify.request_resolved(req)
     return outcome
 
 
@@ -272,3 +274,4 @@ def dismiss(req: TakedownRequest, user: Any, note: str = "") -> None:
         resolution_note=note,
     )
     req.refresh_from_db()
+    notify.request_resolved(req)

@@ -7,6 +7,7 @@ which of our assets matched: the request's reference is all they get back.
 from __future__ import annotations
 
 import json
+import uuid
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -15,8 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aiassets.errors import json_error
+from aiassets.models import Asset
 
-from . import ratelimit, takedown
+from . import notify, ratelimit, takedown
 from .forms import TakedownForm
 from .models import TakedownRequest
 
@@ -36,10 +38,28 @@ def _file(form: TakedownForm, source: str) -> TakedownRequest:
     )
 
 
+def _reported_asset(request: HttpRequest) -> Asset | None:
+    """The public asset ``?asset=<id>`` names; None for anything else (no existence oracle)."""
+    try:
+        asset_id = uuid.UUID((request.GET.get("asset") or "")[:64])
+    except ValueError:
+        return None
+    return Asset.objects.public().filter(pk=asset_id).first()
+
+
+def _asset_address(request: HttpRequest, asset: Asset) -> str:
+    """The page the reporter came from when it shows the asset, else the asset's id."""
+    referer = request.headers.get("Referer", "")[:2000]
+    return referer if str(asset.pk) in referer else str(asset.pk)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def takedown_form(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "moderation/takedown_form.html", {"form": TakedownForm()})
+        asset = _reported_asset(request)
+        initial = {"evidence_url": _asset_address(request, asset)} if asset else {}
+        context = {"form": TakedownForm(initial=initial), "asset": asset}
+        return render(request, "moderation/takedown_form.html", context)
     form = TakedownForm(request.POST, request.FILES)
     rate = ratelimit.hit(RATE_SCOPE, request)
     if not rate.allowed:
@@ -55,7 +75,20 @@ def takedown_form(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "moderation/takedown_form.html", {"form": form}, status=400)
     req = _file(form, TakedownRequest.Source.FORM)
-    return render(request, "moderation/takedown_received.html", {"request_id": req.pk})
+    context = {"request_id": req.pk, "status_url": notify.status_url(req, "")}
+    return render(request, "moderation/takedown_received.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def takedown_status(request: HttpRequest, token: str) -> HttpResponse:
+    """What became of a request, for whoever holds its signed link (sent by email)."""
+    req = notify.request_from_token(token)
+    if req is None:
+        return render(request, "moderation/takedown_status.html", {"req": None}, status=404)
+    response = render(request, "moderation/takedown_status.html", {"req": req})
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _error(status: int, code: str, message: str, **extra) -> JsonResponse:
