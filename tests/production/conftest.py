@@ -12,9 +12,9 @@ from tests.conftest import need
 
 @pytest.fixture(scope="session")
 def shared_signer(tmp_path_factory) -> Path:
-    """One C2PA signer for every host, configured by explicit paths (C2PA_SIGNER_KEY/CHAIN),
-    as production does: nothing that shapes a recipe is made per host."""
-    from aiassets.credentials import make_dev_chain
+    """A C2PA signer configured by explicit paths (C2PA_SIGNER_KEY/CHAIN), as production
+    does: the same files on every host."""
+    from aiassets.c2pa import make_dev_chain
 
     return make_dev_chain(tmp_path_factory.mktemp("shared-signer")).directory
 

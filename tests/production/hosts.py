@@ -33,8 +33,13 @@ def database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def shared_env(*, redis_url: str, s3_endpoint: str, signer: Path, **extra: str) -> dict:
-    """What every host gets from /etc/aiassets/env: one key, one database, one Redis, one S3."""
+def shared_env(
+    *, redis_url: str, s3_endpoint: str, signer: Path | None = None, **extra: str
+) -> dict:
+    """What every host gets from /etc/aiassets/env: one key, one database, one Redis, one S3.
+
+    With no ``signer`` directory, C2PA uses the development signer derived from SECRET_KEY
+    (the same on every host); with one, its key and chain by path."""
     env = {k: v for k, v in os.environ.items() if k in KEEP}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -47,8 +52,6 @@ def shared_env(*, redis_url: str, s3_endpoint: str, signer: Path, **extra: str) 
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_ORIGINALS_BUCKET="test-originals",
         AWS_VARIANTS_BUCKET="test-variants",
-        C2PA_SIGNER_KEY=str(signer / "signer.key"),
-        C2PA_SIGNER_CHAIN=str(signer / "chain.pem"),
         DERIVATIVE_WIDTHS="320,640",
         DERIVATIVE_RETRY_INTERVALS="1,1",
         API_RATE_REQUESTS_PER_MINUTE="0",
@@ -56,6 +59,9 @@ def shared_env(*, redis_url: str, s3_endpoint: str, signer: Path, **extra: str) 
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
+    if signer is not None:
+        env.update(C2PA_SIGNER_KEY=str(signer / "signer.key"))
+        env.update(C2PA_SIGNER_CHAIN=str(signer / "chain.pem"))
     env.update(extra)
     return env
 

@@ -23,10 +23,10 @@ def terminate_other_connections() -> int:
         return cursor.fetchone()[0]
 
 
-def test_terminated_connections_give_no_500(postgres, token, tmp_path, shared_signer):
+def test_terminated_connections_give_no_500(postgres, token, tmp_path):
     env = {
         k: v
-        for k, v in hosts.shared_env(redis_url="", s3_endpoint="", signer=shared_signer).items()
+        for k, v in hosts.shared_env(redis_url="", s3_endpoint="").items()
         if not k.startswith("AWS_") and k not in ("REDIS_URL", "STORAGE")
     }
     env.update(MEDIA_ROOT=str(tmp_path / "media"), CONN_MAX_AGE="600", DERIVATIVE_WIDTHS="320")

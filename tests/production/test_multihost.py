@@ -3,8 +3,9 @@ sharing PostgreSQL, Redis and S3 (moto) and nothing else but their configuration
 
 - A URL signed on one web host verifies on the other (one SECRET_KEY, from the environment).
 - Every variant is built once, by whichever worker took the job; a third host with its own
-  VAR_DIR plans the same recipes (the C2PA signer is configured by path, the same for all)
-  and so sees nothing to rebuild: no rebuild storm.
+  VAR_DIR plans the same recipes (no C2PA key is configured: the development signer is derived
+  from the shared SECRET_KEY, so its fingerprint in the recipe is the same on every host) and
+  so sees nothing to rebuild: no rebuild storm.
 """
 
 from __future__ import annotations
