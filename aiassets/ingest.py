@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import IO, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -160,7 +161,15 @@ def ingest(
     model = _generative_model(prov)
     asset_id = uuid.uuid4()
     key = storage.original_key(asset_id, sha256, info.extension)
-    stored_as = storage.originals().save(key, ContentFile(data))
+    try:
+        stored_as = storage.originals().save(key, ContentFile(data))
+    except (BotoCoreError, ClientError, OSError) as exc:  # nothing written: no row either
+        logger.warning("original store unavailable at ingest: %s", type(exc).__name__)
+        raise IngestError(
+            "storage_unavailable",
+            "The image store cannot be reached; nothing was stored. Try again shortly.",
+            headers={"Retry-After": "30"},
+        ) from exc
     try:
         if stored_as != key:
             raise RuntimeError(f"storage wrote {stored_as!r} instead of {key!r}")
