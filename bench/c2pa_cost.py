@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/c2pa_cost.py [--images N] [--rounds R]
 
-The build is derivatives.build's own work without the database and storage: decode once
+The build is renditions.build's own work without the database and storage: decode once
 (imaging.prepare_source), resize in a cascade, encode every width × format with the IPTC XMP
 (settings DERIVATIVE_WIDTHS / DERIVATIVE_FORMATS), and, when signing, c2pa.Marker.apply
 on each encoded variant (thumbnail off, a fresh development chain in a temp dir, the
-signer and context prepared once per build as in derivatives.build). The two modes alternate
+signer and context prepared once per build as in renditions.build). The two modes alternate
 image by image and round by round, so drift hits both alike. Prints per-image times, the
 overhead ratio of the totals and of the medians against the ≤ 5 % target, the time per
 signature and the bytes a manifest adds. Writes bench/results/c2pa_cost.json.

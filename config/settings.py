@@ -219,6 +219,8 @@ INGEST_MAX_PIXELS = env.int("INGEST_MAX_PIXELS", default=100_000_000)
 INGEST_MAX_SIDE = env.int("INGEST_MAX_SIDE", default=20_000)
 INGEST_ALLOW_ANIMATED = env.bool("INGEST_ALLOW_ANIMATED", default=False)
 INGEST_MAX_PARAMS_BYTES = env.int("INGEST_MAX_PARAMS_BYTES", default=64 * 1024)
+INGEST_MAX_PARAMS_DEPTH = env.int("INGEST_MAX_PARAMS_DEPTH", default=20)
+INGEST_MAX_PROVENANCE_BYTES = env.int("INGEST_MAX_PROVENANCE_BYTES", default=256 * 1024)
 # Per API token (overridable per token in the admin); 0 = unlimited. Past them: 429.
 API_RATE_REQUESTS_PER_MINUTE = env.int("API_RATE_REQUESTS_PER_MINUTE", default=120)
 API_RATE_BYTES_PER_DAY = env.int("API_RATE_BYTES_PER_DAY", default=20 * 1024**3)
@@ -287,10 +289,6 @@ ON_DEMAND_RETRY_AFTER = env.int("ON_DEMAND_RETRY_AFTER", default=2)
 ON_DEMAND_BUDGET_PER_MINUTE = env.int("ON_DEMAND_BUDGET_PER_MINUTE", default=120)  # 0: none
 # aiassets builds variant URLs through this hook, so it never imports delivery itself.
 AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
-# Erasure asks moderation to take an asset down (audited) through this hook.
-AIASSETS_WITHDRAW = "moderation.workflow.withdraw"
-# ... and to rebuild an asset's variants when what they may show changes (faces, prompts).
-AIASSETS_REPUBLISH = "moderation.workflow.republish"
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

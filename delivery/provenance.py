@@ -26,6 +26,8 @@ from aiassets import c2pa, imaging
 from aiassets.errors import json_error
 from aiassets.models import Asset
 
+from .signing import surrogate_key
+
 RECORD_TYPE = "aiassets.provenance-record/1"
 
 
@@ -69,5 +71,5 @@ def record(request: HttpRequest, asset_id) -> JsonResponse:
     response["Cache-Control"] = "public, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     for header in ("xkey", "Surrogate-Key", "Cache-Tag"):
-        response[header] = f"asset-{asset.id}"
+        response[header] = surrogate_key(asset.id)
     return response

@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from aiassets import derivatives, imaging, storage
+from aiassets import imaging, renditions, storage
 from aiassets.models import Asset, ModerationStatus
 
 from . import conf, notify, workflow
@@ -121,7 +121,7 @@ def evidence_from_url(url: str) -> Evidence:
     asset = asset_from_url(url)
     try:
         with storage.originals().open(asset.original_key, "rb") as fh:
-            phash, mirrored, _ = _hashes(fh.read(), derivatives.limits())
+            phash, mirrored, _ = _hashes(fh.read(), renditions.limits())
     except (OSError, EvidenceError):
         logger.warning("original of %s unreadable; matching on its stored phash only", asset.pk)
         phash, mirrored = asset.phash, asset.phash

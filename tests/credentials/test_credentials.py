@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from aiassets import c2pa, derivatives
+from aiassets import c2pa, renditions
 from aiassets.models import Variant
 from tests import images
 
@@ -70,13 +70,13 @@ def test_a_foreign_signer_is_valid_but_not_ours(foreign_chain):
 
 def test_recipe_follows_signing_settings(settings, foreign_chain):
     options = settings.DERIVATIVE_FORMATS["jpeg"]
-    signed = derivatives.recipe("jpeg", options)
+    signed = renditions.recipe("jpeg", options)
     settings.C2PA_SIGNING = False
-    unsigned = derivatives.recipe("jpeg", options)
+    unsigned = renditions.recipe("jpeg", options)
     settings.C2PA_SIGNING = True
     settings.C2PA_SIGNER_KEY = str(foreign_chain.key)
     settings.C2PA_SIGNER_CHAIN = str(foreign_chain.chain)
-    rotated = derivatives.recipe("jpeg", options)
+    rotated = renditions.recipe("jpeg", options)
     assert len({signed, unsigned, rotated}) == 3
 
 

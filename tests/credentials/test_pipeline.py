@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from aiassets import c2pa, derivatives, imaging
+from aiassets import c2pa, imaging, renditions
 from aiassets.models import GenerativeModel, Variant
 from tests import images
 from tests.conftest import provenance
@@ -139,14 +139,14 @@ def test_signing_off_builds_unsigned_variants(settings, ingest_now):
 
 def test_build_one_signs_on_demand_variants(ingest_now, settings, tmp_path):
     asset = ingest_now(images.png()).asset
-    v = derivatives.build_one(asset, 200, "webp")
+    v = renditions.build_one(asset, 200, "webp")
     assert v.c2pa == c2pa.SIGNED and v.on_demand
     report = c2pa.read(variant_bytes(v))
     assert report.state == c2pa.VALID
     assert report.actions()[1]["parameters"] == {"width": 200, "height": 150}
     settings.C2PA_SIGNER_KEY = str(tmp_path / "missing.key")
     with pytest.raises(c2pa.SigningError, match="C2PA signing failed"):
-        derivatives.build_one(asset, 210, "webp")
+        renditions.build_one(asset, 210, "webp")
     failed = asset.variants.get(width=210, format="webp")
     assert failed.status != Variant.Status.READY and "C2PA signing failed" in failed.error
 

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from PIL import Image
 
-from aiassets import c2pa, derivatives, imaging
+from aiassets import c2pa, imaging, renditions
 from aiassets.models import Variant
 from tests import images
 from tests.conftest import provenance
@@ -52,7 +52,7 @@ def chatty(ingest_now, foreign_chain):
     assert len(THUMBNAIL) > 100_000 and PROMPT.encode() in original and THUMBNAIL in original
     asset = ingest_now(original, _private()).asset
     assert asset.provenance.c2pa_state == c2pa.VALID
-    derivatives.build_one(asset, 500, "webp")  # an on-demand width goes through the same path
+    renditions.build_one(asset, 500, "webp")  # an on-demand width goes through the same path
     return asset
 
 
@@ -75,7 +75,7 @@ def test_public_variants_carry_neither_the_prompt_nor_the_thumbnail(chatty):
 def test_each_variant_manifest_costs_at_most_6_kB(chatty, settings):
     signed = _variants(chatty)
     settings.C2PA_SIGNING = False  # the same pipeline unsigned: the difference is the manifest
-    derivatives.build(chatty.pk)
+    renditions.build(chatty.pk)
     unsigned = _variants(chatty)
     planned = [key for key in signed if key in unsigned]
     assert len(planned) == len(unsigned) >= 9
@@ -110,7 +110,7 @@ def test_a_public_prompt_is_ours_to_publish_and_the_generator_assertion_still_is
     asset = ingest_now(_signed_original(foreign_chain), provenance(prompt=PROMPT)).asset
     asset.provenance.prompt_visibility = "public"
     asset.provenance.save()
-    derivatives.build(asset.pk)
+    renditions.build(asset.pk)
     data = variant_bytes(asset.variants.filter(format="avif").latest("updated_at"))
     assert c2pa.read(data).assertion(c2pa.ASSERTION_LABEL)["prompt"] == PROMPT
     assert b"com.chattygen" not in data and b"NEGATIVE-" not in data

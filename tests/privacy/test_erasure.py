@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from aiassets import synth
-from aiassets.erasure import ErasureError, erase
 from aiassets.ingest import IngestError, ingest
 from aiassets.models import ApiToken, Asset
 from delivery.models import PurgeRequest
 from moderation import takedown, workflow
+from moderation.erasure import ErasureError, erase
 from moderation.models import Decision
 from tests.conftest import provenance, stored_files
 

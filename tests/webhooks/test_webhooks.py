@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from aiassets.models import ApiToken, Asset
 from moderation import workflow
+from moderation.erasure import erase
 from tests import images
 from tests.conftest import provenance
 from webhooks import delivery, events, signing
@@ -74,14 +75,6 @@ def endpoint(receiver) -> Endpoint:
     return Endpoint.objects.create(name="platform", url=receiver[1])
 
 
-def erase_asset(*args, **kwargs):
-    try:
-        from moderation.erasure import erase
-    except ImportError:  # before the move into moderation
-        from aiassets.erasure import erase
-    return erase(*args, **kwargs)
-
-
 def events_of(recv: Receiver) -> list[str]:
     return [json.loads(r["body"])["type"] for r in recv.received]
 
@@ -95,7 +88,7 @@ def test_every_event_type_is_signed_and_delivered(
         for name in ("send_to_review", "approve", "take_down", "restore", "reject"):
             if workflow.allowed(name, Asset.objects.get(pk=asset.pk).moderation_status):
                 workflow.transition(name, asset, by=admin_user, reason_code="quality")
-        erase_asset(asset.pk, reason="requested by the generator", by=admin_user)
+        erase(asset.pk, reason="requested by the generator", by=admin_user)
     seen = events_of(recv)
     for wanted in (
         events.ASSET_CREATED,
