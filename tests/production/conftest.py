@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,13 @@ def token(transactional_db) -> str:
     from aiassets.models import ApiToken
 
     return ApiToken.issue("production-test")[1]
+
+
+@pytest.fixture(autouse=True)
+def _quiet_moto():
+    """moto's server logs every request at INFO in this process, beside the load generator."""
+    logger = logging.getLogger("werkzeug")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)
