@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import IO, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -230,13 +229,9 @@ def commit(
     key = storage.original_key(asset_id, prepared.sha256, info.extension)
     try:
         stored_as = storage.originals().save(key, ContentFile(prepared.data))
-    except (BotoCoreError, ClientError, OSError) as exc:  # nothing written: no row either
-        logger.warning("original store unavailable at ingest: %s", type(exc).__name__)
-        raise IngestError(
-            "storage_unavailable",
-            "The image store cannot be reached; nothing was stored. Try again shortly.",
-            headers={"Retry-After": "30"},
-        ) from exc
+    except storage.UNAVAILABLE as exc:
+        _discard(key)  # in case the write landed although the answer was lost
+        raise _storage_unavailable(exc) from exc
     try:
         if stored_as != key:
             raise RuntimeError(f"storage wrote {stored_as!r} instead of {key!r}")
@@ -328,6 +323,20 @@ def _generative_model(prov: ProvenanceIn) -> GenerativeModel:
             return GenerativeModel.objects.get_or_create(name=name, version=version)[0]
     except IntegrityError:
         return GenerativeModel.objects.get(name=name, version=version)
+
+
+def _storage_unavailable(exc: Exception) -> IngestError:
+    logger.error(
+        "storage unavailable at ingest: %s",
+        exc,
+        extra={"event": "ingest.storage_unavailable", "error": type(exc).__name__},
+    )
+    return IngestError(
+        "storage_unavailable",
+        "File storage is unavailable; nothing was stored. Try again shortly.",
+        status=503,
+        headers={"Retry-After": str(storage.RETRY_AFTER)},
+    )
 
 
 def _discard(key: str) -> None:

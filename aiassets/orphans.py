@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
-from django.conf import settings
 from django.utils import timezone
 
-from . import storage
+from . import listing, storage
+from .conf import app_settings
 from .models import Asset, Variant
 
 logger = logging.getLogger(__name__)
@@ -83,13 +83,13 @@ def sweep(
     """Find (and unless ``dry_run``, delete) files older than ``grace`` that no row names.
 
     ``grace`` defaults to ORPHAN_GRACE_SECONDS. Safe to run on several hosts at once."""
-    grace = timedelta(seconds=settings.ORPHAN_GRACE_SECONDS) if grace is None else grace
+    grace = timedelta(seconds=app_settings.ORPHAN_GRACE_SECONDS) if grace is None else grace
     cutoff = timezone.now() - grace
     report = SweepReport(dry_run=dry_run)
     for kind in kinds:
         get_store, prefix, known = KINDS[kind]
         store = get_store()
-        for page in _pages(storage.list_files(store, prefix)):
+        for page in _pages(listing.entries(store, prefix)):
             report.scanned += len(page)
             old = [key for key, modified in page if modified < cutoff]
             named = known(old) if old else set()

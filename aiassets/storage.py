@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
+from boto3.exceptions import Boto3Error
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import Storage, storages
 from storages.backends.s3 import S3Storage
 
 from . import formats
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# What a storage write raises when the store is down or refuses (S3: connection errors,
+# 5xx, access denied; a disk: OSError). Callers answer 503 with Retry-After, never 500.
+UNAVAILABLE: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientError, Boto3Error)
+RETRY_AFTER = 30  # seconds a client should wait before retrying after UNAVAILABLE
 
 
 def originals() -> Storage:
@@ -32,9 +36,12 @@ def original_key(asset_id: uuid.UUID, sha256: str, ext: str) -> str:
     return f"originals/{asset_id}/{sha256}.{ext}"
 
 
+VARIANTS_PREFIX = "variants/"  # every variant key starts here (reconcile lists it in bulk)
+
+
 def variant_key(asset_id: uuid.UUID, sha256: str, width: int, fmt: str, recipe: str) -> str:
     ext = formats.OUTPUT[fmt].ext
-    return f"variants/{asset_id}/{sha256[:16]}/{width}w-{recipe}.{ext}"
+    return f"{VARIANTS_PREFIX}{asset_id}/{sha256[:16]}/{width}w-{recipe}.{ext}"
 
 
 class OriginalsS3Storage(S3Storage):
@@ -99,31 +106,6 @@ def probe(store: Storage) -> None:
         path = path.parent  # FileSystemStorage makes missing directories on first save
     if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
         raise PermissionError(f"{path} is not a writable directory")
-
-
-def list_files(store: Storage, prefix: str) -> Iterator[tuple[str, datetime]]:
-    """Every file under ``prefix`` with its modification time (aware, UTC), streamed.
-
-    S3: ListObjectsV2 pages of 1000 keys. Elsewhere: a walk of the storage's directory."""
-    if isinstance(store, S3Storage):
-        client = store.connection.meta.client
-        base = store.location.strip("/") + "/" if store.location else ""
-        paginator = client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=store.bucket_name, Prefix=base + prefix):
-            for obj in page.get("Contents", ()):
-                yield obj["Key"][len(base) :], obj["LastModified"]
-        return
-    root = Path(store.location)
-    top = root / prefix
-    for dirpath, _dirs, files in os.walk(top):
-        for name in files:
-            path = Path(dirpath) / name
-            try:
-                modified = path.stat().st_mtime
-            except FileNotFoundError:
-                continue  # removed while we walked
-            key = path.relative_to(root).as_posix()
-            yield key, datetime.fromtimestamp(modified, tz=UTC)
 
 
 def delete_many(store: Storage, keys: list[str]) -> tuple[int, int]:

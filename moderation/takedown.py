@@ -102,14 +102,18 @@ def evidence_from_image(data: bytes) -> Evidence:
     return Evidence(phash=phash, mirrored_phash=mirrored, data=data, extension=ext)
 
 
-def asset_from_url(url: str) -> Asset:
-    """The asset a URL of ours points at (its id is in the path), or EvidenceError."""
+def asset_from_url(url: str, public_only: bool = False) -> Asset:
+    """The asset a URL of ours points at (its id is in the path), or EvidenceError.
+
+    With ``public_only`` (the public API) an unpublished asset answers exactly as an unknown
+    id does, so the answer never tells whether an unpublished id exists."""
     url = (url or "").strip()
     found = _UUID.search(url.split("?", 1)[0]) if len(url) <= 2000 else None
     asset = None
     if found:
+        assets = Asset.objects.public() if public_only else Asset.objects.all()
         try:
-            asset = Asset.objects.filter(pk=uuid.UUID(found.group(0))).first()
+            asset = assets.filter(pk=uuid.UUID(found.group(0))).first()
         except ValueError:
             asset = None
     if asset is None:
@@ -117,8 +121,8 @@ def asset_from_url(url: str) -> Asset:
     return asset
 
 
-def evidence_from_url(url: str) -> Evidence:
-    asset = asset_from_url(url)
+def evidence_from_url(url: str, public_only: bool = False) -> Evidence:
+    asset = asset_from_url(url, public_only)
     try:
         with storage.originals().open(asset.original_key, "rb") as fh:
             phash, mirrored, _ = _hashes(fh.read(), renditions.limits())

@@ -43,6 +43,12 @@ COMPOSITE = _IPTC + "compositeWithTrainedAlgorithmicMedia"
 # Source types an original may state that we keep; anything else is published as TRAINED.
 KEPT_SOURCE_TYPES = (TRAINED, COMPOSITE)
 _CODE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# A manifest label as c2pa writes it (urn:c2pa:<uuid>[:generator[:version]]); anything else a
+# hostile file put there is not published.
+_LABEL = re.compile(
+    r"^urn:(?:c2pa|uuid):[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+    r"(?::[A-Za-z0-9._-]{0,64}){0,2}$"
+)
 
 
 def builder_settings() -> dict[str, Any]:
@@ -145,7 +151,7 @@ def parent_reference(asset: Asset, prov: Provenance) -> ParentReference | None:
     return ParentReference(
         sha256=asset.sha256,
         mime_type=asset.mime_type,
-        manifest=label if isinstance(label, str) and len(label) <= 200 else "",
+        manifest=label if isinstance(label, str) and _LABEL.match(label) else "",
         state=prov.c2pa_state,
         results=results,
     )

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from aiassets.models import Asset, Variant
+from aiassets.paging import BoundedPaginator
 
 from .. import claims, conf, previews, queues, stats, workflow
 from ..forms import QueueActionForm
@@ -38,7 +39,7 @@ VERBS = {
 
 def relevant_top_score(classifications: list[Classification]) -> tuple[str, float] | None:
     """The highest score among labels the policy cares about (all labels if none are set)."""
-    watched = set(conf.get("MODERATION_THRESHOLDS"))
+    watched = set(conf.get("MODERATION_THRESHOLDS") or {})
     best: tuple[str, float] | None = None
     for row in classifications:
         for label, score in (row.scores or {}).items():
@@ -67,6 +68,8 @@ class QueueAdmin(admin.ModelAdmin):
     list_filter = ["provenance__model"]
     search_fields = ["=id", "title", "provenance__prompt", "provenance__model__name"]
     list_per_page = 50
+    show_full_result_count = False  # scale: no whole-table counts (issue 16)
+    paginator = BoundedPaginator
     action_form = QueueActionForm
     actions = ["approve_selected", "reject_selected"]
     change_list_template = "admin/moderation/queue_change_list.html"

@@ -90,7 +90,7 @@ def _break_avif(monkeypatch, times: int | None):
             raise OSError("encoder exploded")
         return real(im, fmt, options, xmp)
 
-    monkeypatch.setattr(imaging, "encode", flaky)
+    monkeypatch.setattr(imaging.pipeline, "encode", flaky)  # where the build loop calls it
     return calls
 
 

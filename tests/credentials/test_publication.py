@@ -188,3 +188,21 @@ def test_verify_image_reports_the_incoming_chain(tmp_path, chatty):
     active = incoming["manifest_store"]["manifests"][incoming["manifest_store"]["active_manifest"]]
     labels = [a["label"] for a in active["assertions"]]
     assert "com.chattygen.generation" in labels and active.get("thumbnail")
+
+
+def test_hostile_parent_labels_and_codes_are_not_published():
+    from aiassets.c2pa import policy
+    from aiassets.models import Asset, Provenance
+
+    asset = Asset(sha256="a" * 64, mime_type="image/png")
+    prov = Provenance(
+        c2pa_state="valid",
+        c2pa_manifest={"active_manifest": f"urn:c2pa:{PROMPT}"},
+        c2pa_failures=[{"code": PROMPT}, {"code": "signingCredential.untrusted"}],
+    )
+    ref = policy.parent_reference(asset, prov)
+    assert ref.manifest == "" and ref.results["failure"] == ["signingCredential.untrusted"]
+    prov.c2pa_manifest = {"active_manifest": "urn:c2pa:3fad1ead-8ed5-44d0-873b-ea5f58adea82:acme"}
+    assert policy.parent_reference(asset, prov).manifest.endswith(":acme")
+    prov.c2pa_state = "absent"
+    assert policy.parent_reference(asset, prov) is None
