@@ -6,7 +6,7 @@ DEMO_COUNT ?= 48
 # Resolved lazily: only needed when the venv is (re)created.
 PYTHON_FOR_VENV = $(shell scripts/find-python)
 
-.PHONY: run test install lint format worker worker-fast worker-builds migrate demo clean update-screenshots
+.PHONY: run serve test install lint format worker worker-fast worker-builds migrate demo clean update-screenshots
 
 $(BIN)/python:
 	@py="$(PYTHON_FOR_VENV)"; [ -n "$$py" ] || exit 1; echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
@@ -28,6 +28,11 @@ demo: migrate
 
 run: demo
 	@scripts/serve
+
+# The production web server (gunicorn, deploy/gunicorn.conf.py); see README "Running in production".
+serve: install
+	$(BIN)/python manage.py make_secret_key --verbosity 0
+	@scripts/serve-production
 
 # Two pools, so purges and moderation never wait behind builds (README "Workers"):
 # one fast worker per host, one builds worker per core. `make worker` runs one of each.

@@ -64,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "INGEST_MAX_PARAMS_BYTES": 64 * 1024,
     "INGEST_MAX_PARAMS_DEPTH": 20,
     "INGEST_MAX_PROVENANCE_BYTES": 256 * 1024,
+    # The orphan sweep (aiassets/orphans.py) removes files no row names once they are this old:
+    # longer than any upload or build takes between writing a file and committing its row.
+    "ORPHAN_GRACE_SECONDS": 3600,
 }
 
 app_settings = AppSettings(DEFAULTS)

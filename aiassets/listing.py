@@ -2,19 +2,26 @@
 
 ``keys(storage, prefix)`` yields every key under ``prefix`` in byte order, from one
 ListObjectsV2 paginator on S3 (1,000 keys per request) or one directory walk on local disk:
-never a per-file existence call. ``missing(expected, listed)`` merges two streams sorted the
-same way and yields the expected entries that storage does not have, in constant memory.
+never a per-file existence call. ``entries(storage, prefix)`` is the same listing with each
+key's modification time (the orphan sweep's grace period). ``missing(expected, listed)``
+merges two streams sorted the same way and yields the expected entries that storage does not
+have, in constant memory.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 
 from django.core.files.storage import FileSystemStorage, Storage
 
 
 def _s3_keys(store, prefix: str) -> Iterator[str]:
+    return (key for key, _modified in _s3_entries(store, prefix))
+
+
+def _s3_entries(store, prefix: str) -> Iterator[tuple[str, datetime]]:
     root = (store.location or "").strip("/")
     full = f"{root}/{prefix}" if root else prefix
     client = store.connection.meta.client
@@ -23,7 +30,8 @@ def _s3_keys(store, prefix: str) -> Iterator[str]:
     )
     for page in pages:
         for item in page.get("Contents", ()):
-            yield item["Key"][len(root) + 1 :] if root else item["Key"]
+            key = item["Key"][len(root) + 1 :] if root else item["Key"]
+            yield key, item["LastModified"]
 
 
 def _full_path_order(entry: os.DirEntry) -> str:
@@ -31,7 +39,7 @@ def _full_path_order(entry: os.DirEntry) -> str:
     return entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
 
 
-def _walk(base: str, rel: str) -> Iterator[str]:
+def _walk(base: str, rel: str) -> Iterator[tuple[str, os.DirEntry]]:
     try:
         entries = sorted(os.scandir(os.path.join(base, rel)), key=_full_path_order)
     except (FileNotFoundError, NotADirectoryError):
@@ -41,15 +49,27 @@ def _walk(base: str, rel: str) -> Iterator[str]:
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(base, name)
         elif entry.is_file(follow_symlinks=False):
-            yield name
+            yield name, entry
 
 
 def _local_keys(store: FileSystemStorage, prefix: str) -> Iterator[str]:
     """Keys under ``prefix`` (a directory path ending in "/"), in byte order."""
     folder = prefix.rstrip("/")
-    for key in _walk(str(store.location), folder):
+    for key, _entry in _walk(str(store.location), folder):
         if key.startswith(prefix):
             yield key
+
+
+def _local_entries(store: FileSystemStorage, prefix: str) -> Iterator[tuple[str, datetime]]:
+    folder = prefix.rstrip("/")
+    for key, entry in _walk(str(store.location), folder):
+        if not key.startswith(prefix):
+            continue
+        try:
+            modified = entry.stat(follow_symlinks=False).st_mtime
+        except FileNotFoundError:
+            continue  # removed while we walked
+        yield key, datetime.fromtimestamp(modified, tz=UTC)
 
 
 def keys(store: Storage, prefix: str) -> Iterator[str]:
@@ -60,6 +80,17 @@ def keys(store: Storage, prefix: str) -> Iterator[str]:
         return _s3_keys(store, prefix)
     if isinstance(store, FileSystemStorage):
         return _local_keys(store, prefix)
+    raise NotImplementedError(f"cannot list {type(store).__name__} in bulk")
+
+
+def entries(store: Storage, prefix: str) -> Iterator[tuple[str, datetime]]:
+    """``(key, last modified)`` for every key under ``prefix``, in byte order, in bulk."""
+    from storages.backends.s3 import S3Storage
+
+    if isinstance(store, S3Storage):
+        return _s3_entries(store, prefix)
+    if isinstance(store, FileSystemStorage):
+        return _local_entries(store, prefix)
     raise NotImplementedError(f"cannot list {type(store).__name__} in bulk")
 
 
@@ -76,4 +107,4 @@ def missing[T](expected: Iterable[tuple[str, T]], listed: Iterable[str]) -> Iter
             yield key, payload
 
 
-__all__ = ["keys", "missing"]
+__all__ = ["entries", "keys", "missing"]

@@ -30,6 +30,10 @@ HTTPS = env.bool("HTTPS", default=False)
 # `check --deploy` says why. Development reads var/secret_key (`make install` writes it).
 SECRET_KEY = env("SECRET_KEY", default="") or ("" if HTTPS else development_secret_key(VAR_DIR))
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+if HTTPS and not DEBUG and not SECRET_KEY:
+    # Several hosts sign and verify each other's URLs: no web process starts on a key of its
+    # own (config.wsgi refuses to serve on CONFIG_ERRORS).
+    CONFIG_ERRORS.append("SECRET_KEY must be set, the same on every host, when HTTPS=true.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -106,6 +110,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A persistent connection that died (database restart, pg_terminate_backend, failover) is
+    # found and replaced before a request uses it, instead of answering 500.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
         "TEST_DATABASE_NAME", default="aiassets_test"
     )
@@ -196,6 +203,7 @@ IMAGEKIT_DEFAULT_FILE_STORAGE = "originals"
 IMAGEKIT_CACHEFILE_DIR = "previews"
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.JustInTime"
 IMAGEKIT_SPEC_CACHEFILE_NAMER = "imagekit.cachefiles.namers.source_name_dot_hash"
+globals().update(env_overrides(env, ORPHAN_GRACE_SECONDS=env.int))  # default: aiassets/conf.py
 
 # --- Ingest limits --------------------------------------------------------------------------
 # Defaults live in aiassets/conf.py; a variable that is set here overrides its default.
@@ -257,7 +265,7 @@ RQ_QUEUES = {
 # Workers (manage.py run_worker) heartbeat this often; three missed beats mark one dead.
 JOBS_HEARTBEAT_SECONDS = env.int("JOBS_HEARTBEAT_SECONDS", default=10)
 JOBS_HEAL_INTERVAL = env.int("JOBS_HEAL_INTERVAL", default=60)  # ops.healing, see README
-JOBS_ORPHAN_SWEEP = env("JOBS_ORPHAN_SWEEP", default="")  # dotted path healing calls, if set
+JOBS_ORPHAN_SWEEP = env.bool("JOBS_ORPHAN_SWEEP", default=True)  # healing sweeps orphan files
 JOBS_HEAL_MAX_REQUEUES = env.int("JOBS_HEAL_MAX_REQUEUES", default=10)  # per job and day
 # We enqueue from transaction.on_commit ourselves; django-rq must not defer a second time.
 RQ = {"COMMIT_MODE": "auto"}
@@ -301,6 +309,8 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Health probes come over plain HTTP from the load balancer and the supervisor.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Content-Security-Policy on every response (Django's own CSP middleware): scripts and <style>
 # elements only from here or with the request's nonce ({{ csp_nonce }}); images also from the

@@ -30,9 +30,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from aiassets import jobhealth, renditions
+from aiassets import jobhealth, orphans, renditions
 from aiassets.models import Asset, ModerationStatus, Variant
 from delivery import purges
 from moderation import jobs as moderation_jobs
@@ -103,15 +102,12 @@ def due_purges() -> int:
 
 
 def sweep_orphans() -> Any:
-    """Hook point for the orphan sweep (files in storage with no row, past a grace period).
-
-    Calls JOBS_ORPHAN_SWEEP (a dotted path, e.g. the sweep the ``sweep_orphans`` command
-    runs) when it is set; does nothing otherwise."""
-    path = getattr(settings, "JOBS_ORPHAN_SWEEP", "")
-    if not path:
+    """Remove files in storage that no row names, once older than ORPHAN_GRACE_SECONDS
+    (aiassets.orphans: listing by prefix, never a per-file check). JOBS_ORPHAN_SWEEP=false
+    turns it off (for example while a bulk import writes files ahead of its rows)."""
+    if not getattr(settings, "JOBS_ORPHAN_SWEEP", True):
         return None
-    result = import_string(path)()
-    return result.summary() if hasattr(result, "summary") else result
+    return orphans.sweep().summary()
 
 
 STEPS = {
