@@ -19,6 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(STAMP)
 
 migrate: install
+	$(BIN)/python manage.py make_secret_key --verbosity 0
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate

@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import engines
@@ -16,11 +17,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import credentials, derivatives, erasure, faces, storage, validation
+from . import c2pa, renditions, storage, validation
 from .errors import CodedError
 from .ingest import IngestError, commit, prepare, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
-from .specs import AdminThumbnail
+from .renditions.previews import AdminThumbnail
+from .signals import model_rules_changed
+
+# A generative model's fields that shape its assets' public renditions.
+RENDITION_RULES = ("redact_faces", "prompts_public_by_default")
 
 
 @admin.register(GenerativeModel)
@@ -39,12 +44,18 @@ class GenerativeModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and {"redact_faces", "prompts_public_by_default"} & set(form.changed_data):
-            count = 0
-            for asset in Asset.objects.filter(provenance__model=obj, erased_at__isnull=True):
-                count += faces.republish(asset, by=request.user, reason=f"model {obj} changed")
+        changed = [f for f in RENDITION_RULES if f in form.changed_data]
+        if change and changed:  # moderation republishes them in the background
+            transaction.on_commit(
+                lambda: model_rules_changed.send(
+                    sender=GenerativeModel, model_id=obj.pk, fields=changed
+                )
+            )
+            count = Asset.objects.filter(provenance__model=obj, erased_at__isnull=True).count()
             self.message_user(
-                request, f"Variants of {count} asset(s) are being rebuilt to match.", messages.INFO
+                request,
+                f"Variants of {count} asset(s) are being rebuilt to match, in the background.",
+                messages.INFO,
             )
 
 
@@ -194,7 +205,7 @@ class AssetAdmin(admin.ModelAdmin):
     search_fields = ["=id", "=sha256", "title", "provenance__prompt", "provenance__model__name"]
     date_hierarchy = "created_at"
     list_per_page = 50
-    actions = ["rebuild_variants", "erase_assets"]
+    actions = ["rebuild_variants"]
     inlines = [VariantInline]
     readonly_fields = [
         "preview",
@@ -211,6 +222,7 @@ class AssetAdmin(admin.ModelAdmin):
         "uploaded_via",
         "created_at",
         "provenance_panel",
+        "renditions_left_out",
     ]
     fieldsets = [
         (None, {"fields": ["preview", "title", "alt_text"]}),
@@ -231,6 +243,7 @@ class AssetAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Renditions", {"fields": ["renditions_left_out"]}),
     ]
 
     def get_queryset(self, request):
@@ -352,6 +365,11 @@ class AssetAdmin(admin.ModelAdmin):
             )
         return text
 
+    @admin.display(description="Left out of the plan")
+    def renditions_left_out(self, obj: Asset) -> str:
+        """Sizes a format's encoder cannot make (e.g. WebP past 16383 px a side), and why."""
+        return "\n".join(renditions.plan(obj).left_out) or "—"
+
     @admin.display(description="Provenance")
     def provenance_panel(self, obj: Asset) -> str:
         try:
@@ -397,54 +415,13 @@ class AssetAdmin(admin.ModelAdmin):
             ),
         )
 
-    # --- actions --------------------------------------------------------------------------
-    @admin.action(description="Erase (delete every file, keep a tombstone)", permissions=["erase"])
-    def erase_assets(self, request, queryset):
-        """Superusers only, after a confirmation page that asks for the reason."""
-        reason = request.POST.get("erasure_reason", "").strip()
-        if "confirm" not in request.POST or not reason:
-            return TemplateResponse(
-                request,
-                "admin/aiassets/asset/erase_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Erase assets",
-                    "assets": queryset,
-                    "missing_reason": "confirm" in request.POST,
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                    "opts": self.model._meta,
-                },
-            )
-        for asset in queryset:
-            try:
-                report = erasure.erase(asset.pk, reason, by=request.user)
-            except erasure.ErasureError as exc:
-                self.message_user(request, f"{asset}: {exc}", messages.ERROR)
-                continue
-            if report.ok:
-                self.message_user(
-                    request,
-                    f"Erased {asset.pk}: {len(report.deleted)} file(s) deleted.",
-                    messages.SUCCESS,
-                )
-            else:
-                self.message_user(
-                    request,
-                    f"Erased {asset.pk}, but {len(report.errors)} file(s) are left: run the "
-                    "action again.",
-                    messages.WARNING,
-                )
-        return None
-
-    def has_erase_permission(self, request) -> bool:
-        return request.user.is_superuser
-
+    # --- actions ---------------------------------------------------------------------------
     @admin.action(description="Rebuild variants", permissions=["rebuild"])
     def rebuild_variants(self, request, queryset):
         count = 0
         for asset in queryset:
-            derivatives.reset_for_rebuild(asset, only_unhealthy=False)
-            derivatives.schedule(asset.id)
+            renditions.reset_for_rebuild(asset, only_unhealthy=False)
+            renditions.schedule(asset.id)
             count += 1
         self.message_user(request, f"Rebuild requested for {count} asset(s).", messages.SUCCESS)
 
@@ -476,10 +453,10 @@ class AssetAdmin(admin.ModelAdmin):
         result, error = None, ""
         if request.method == "POST" and form.is_valid():
             try:
-                result = credentials.verify(read_upload(form.cleaned_data["file"]))
+                result = c2pa.verify(read_upload(form.cleaned_data["file"]))
             except IngestError as exc:  # empty or over the byte limit
                 error = f"{exc.message} ({exc.code})"
-            except credentials.VerifyError as exc:  # not an image, truncated, a bomb…
+            except c2pa.VerifyError as exc:  # not an image, truncated, a bomb…
                 error = f"{exc.message} ({exc.code})"
         context = {
             **self.admin_site.each_context(request),
@@ -546,6 +523,9 @@ perceptual hash against every asset.</p>
 </td></tr>{% endif %}
 {% for f in result.manifest.failures %}<tr><th>{{ f.code }}</th><td>{{ f.explanation }}</td>
 </tr>{% endfor %}
+{% if result.incoming %}<tr><th>Incoming chain (stored original)</th><td>
+{{ result.incoming.describe }}<pre id="incoming-chain">{{ result.incoming_json }}</pre>
+</td></tr>{% endif %}
 </tbody></table>
 <h3>Nearest assets by perceptual hash (match: distance ≤ {{ result.max_distance }})</h3>
 <table><thead><tr><th>Asset</th><th>Distance</th><th>Match</th></tr></thead><tbody>
@@ -565,7 +545,14 @@ def _verify_template():
 class ApiTokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
-        fields = ["name", "is_active", "requests_per_minute", "bytes_per_day"]
+        fields = [
+            "name",
+            "is_active",
+            "scope_ingest",
+            "scope_read",
+            "requests_per_minute",
+            "bytes_per_day",
+        ]
 
 
 @admin.register(ApiToken)
@@ -574,12 +561,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "name",
         "hint",
         "is_active",
+        "scope_ingest",
+        "scope_read",
         "requests_per_minute",
         "bytes_per_day",
         "created_by",
         "last_used_at",
     ]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", "scope_ingest", "scope_read"]
     search_fields = ["name"]
     form = ApiTokenForm
     readonly_fields = ["hint", "created_by", "created_at", "last_used_at"]

@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
-from . import credentials, derivatives, imaging, metrics, storage, validation
+from . import c2pa, imaging, metrics, renditions, storage, validation
 from .errors import CodedError
 from .models import ApiToken, Asset, GenerativeModel, Provenance
 from .schemas import ProvenanceIn
@@ -191,7 +191,7 @@ def prepare(
         return PreparedIngest(data, sha256, prov, existing=existing, **texts)
     info, phash, lqip, colour = _decode(data)
     # Any C2PA manifest in the original: recorded (absent, valid, trusted, invalid), never refused.
-    manifest = credentials.read(data, info.mime_type)
+    manifest = c2pa.read(data, info.mime_type)
     return PreparedIngest(
         data,
         sha256,
@@ -207,7 +207,7 @@ def prepare(
 
 def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str]:
     try:
-        im, info = imaging.open_image(data, derivatives.limits())
+        im, info = imaging.open_image(data, renditions.limits())
         small = imaging.normalize(im, imaging.thumbnail_size(info.width, info.height, 256))
         del im
         phash = imaging.perceptual_hash(small)
@@ -232,7 +232,11 @@ def commit(
     info = prepared.info
     asset_id = uuid.uuid4()
     key = storage.original_key(asset_id, prepared.sha256, info.extension)
-    stored_as = storage.originals().save(key, ContentFile(prepared.data))
+    try:
+        stored_as = storage.originals().save(key, ContentFile(prepared.data))
+    except storage.UNAVAILABLE as exc:
+        _discard(key)  # in case the write landed although the answer was lost
+        raise _storage_unavailable(exc) from exc
     try:
         if stored_as != key:
             raise RuntimeError(f"storage wrote {stored_as!r} instead of {key!r}")
@@ -289,8 +293,8 @@ def _write_rows(
         c2pa_manifest=manifest.stored_manifest(),
         c2pa_failures=manifest.failures,
     )
-    derivatives.ensure_rows(asset)
-    derivatives.schedule(asset.id)
+    renditions.ensure_rows(asset)
+    renditions.schedule(asset.id)
     transaction.on_commit(lambda: asset_ingested.send(sender=Asset, asset_id=asset.id))
     return asset
 
@@ -324,6 +328,20 @@ def _generative_model(prov: ProvenanceIn) -> GenerativeModel:
             return GenerativeModel.objects.get_or_create(name=name, version=version)[0]
     except IntegrityError:
         return GenerativeModel.objects.get(name=name, version=version)
+
+
+def _storage_unavailable(exc: Exception) -> IngestError:
+    logger.error(
+        "storage unavailable at ingest: %s",
+        exc,
+        extra={"event": "ingest.storage_unavailable", "error": type(exc).__name__},
+    )
+    return IngestError(
+        "storage_unavailable",
+        "File storage is unavailable; nothing was stored. Try again shortly.",
+        status=503,
+        headers={"Retry-After": str(storage.RETRY_AFTER)},
+    )
 
 
 def _discard(key: str) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from typing import NamedTuple
+from collections.abc import Iterable
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -69,39 +71,42 @@ class FaceRedaction(models.TextChoices):
     KEEP = "keep", "Keep faces"
 
 
-class AssetQuerySet(models.QuerySet):
-    _with_variants = False
+class ReadyVariantRows:
+    """A prefetcher (Django's ``get_prefetch_querysets()`` protocol, as GenericForeignKey
+    uses) for ``Prefetch("ready_variant_rows", to_attr="ready_variants")``: each asset's
+    ready, planned variants as VariantRow tuples in ascending width, from one values_list()
+    query for the whole page. Tuples cost far less than model rows on a page of pictures."""
 
+    def __get__(self, instance: Any, owner: Any = None) -> ReadyVariantRows:
+        return self
+
+    def get_prefetch_querysets(self, instances: list[Asset], querysets: Any = None) -> tuple:
+        rows = (
+            Variant.objects.filter(
+                asset_id__in=[a.pk for a in instances],
+                status=Variant.Status.READY,
+                on_demand=False,
+            )
+            .order_by("width")
+            .values_list("asset_id", "width", "height", "format", "recipe", "key", "c2pa")
+        )
+        found: list[VariantRow] = []
+        owner: dict[int, uuid.UUID] = {}  # id(row) -> asset pk; every row stays alive in found
+        for asset_id, *fields in rows:
+            found.append(VariantRow(*fields))
+            owner[id(found[-1])] = asset_id
+        # (rows, row -> its asset's pk, asset -> pk, single, cache name, is descriptor)
+        return found, lambda row: owner[id(row)], attrgetter("pk"), False, "ready_variants", False
+
+
+class AssetQuerySet(models.QuerySet):
     def with_variants(self) -> AssetQuerySet:
         """Everything a page needs in two queries: the assets (with provenance and model) and
         their ready, planned variants, attached as ``asset.ready_variants`` (VariantRow tuples,
         ascending width)."""
-        qs = self.select_related("provenance__model")
-        qs._with_variants = True
-        return qs
-
-    def _clone(self) -> AssetQuerySet:
-        clone = super()._clone()
-        clone._with_variants = self._with_variants
-        return clone
-
-    def _fetch_all(self) -> None:
-        fresh = self._result_cache is None
-        super()._fetch_all()
-        if fresh and self._with_variants and self._result_cache:
-            assets = [a for a in self._result_cache if isinstance(a, Asset)]
-            by_asset: dict[uuid.UUID, list[VariantRow]] = {a.pk: [] for a in assets}
-            rows = (
-                Variant.objects.filter(
-                    asset_id__in=list(by_asset), status=Variant.Status.READY, on_demand=False
-                )
-                .order_by("width")
-                .values_list("asset_id", "width", "height", "format", "recipe", "key", "c2pa")
-            )
-            for asset_id, *fields in rows:
-                by_asset[asset_id].append(VariantRow(*fields))
-            for asset in assets:
-                asset.ready_variants = by_asset[asset.pk]
+        return self.select_related("provenance__model").prefetch_related(
+            models.Prefetch("ready_variant_rows", to_attr="ready_variants")
+        )
 
     def public(self) -> AssetQuerySet:
         return self.filter(moderation_status=ModerationStatus.APPROVED, published=True)
@@ -163,6 +168,7 @@ class Asset(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AssetQuerySet.as_manager()
+    ready_variant_rows = ReadyVariantRows()  # prefetched by with_variants()
 
     class Meta:
         ordering = ["-created_at"]
@@ -202,7 +208,7 @@ class Asset(models.Model):
             variants = self.variants.filter(status=Variant.Status.READY)
         if not any(v.c2pa == "signed" for v in variants):
             return ""
-        from .credentials import signer_label
+        from .c2pa import signer_label
 
         return f"Signed by {signer_label()}"
 
@@ -249,7 +255,7 @@ class Provenance(models.Model):
     prompt_visibility = models.CharField(
         max_length=10, choices=PromptVisibility.choices, default=PromptVisibility.INHERIT
     )
-    # The C2PA manifest store found in the original at ingest (aiassets.credentials.read).
+    # The C2PA manifest store found in the original at ingest (aiassets.c2pa.read).
     c2pa_state = models.CharField(
         "Content Credentials",
         max_length=10,
@@ -377,6 +383,16 @@ class ApiToken(models.Model):
     bytes_per_day = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Uploaded bytes per day; empty: the site default."
     )
+    # Scopes (api.auth checks them): "ingest" uploads, "read" reads the token's own uploads in
+    # full and public assets through their public fields.
+    scope_ingest = models.BooleanField(
+        "ingest scope", default=True, help_text="May upload images (POST /api/v1/assets)."
+    )
+    scope_read = models.BooleanField(
+        "read scope",
+        default=True,
+        help_text="May read its own uploads in full, and public assets' public fields.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )
@@ -392,6 +408,15 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
 
+    SCOPES = ("ingest", "read")
+
+    @property
+    def scopes(self) -> list[str]:
+        return [name for name in self.SCOPES if getattr(self, f"scope_{name}")]
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
     def limits(self) -> tuple[int, int]:
         """(requests per minute, bytes per day) for this token; 0 means unlimited."""
         from django.conf import settings as conf
@@ -403,6 +428,14 @@ class ApiToken(models.Model):
             conf.API_RATE_BYTES_PER_DAY if bpd is None else bpd,
         )
 
+    def set_scopes(self, scopes: Iterable[str]) -> None:
+        wanted = set(scopes)
+        unknown = wanted - set(self.SCOPES)
+        if unknown:
+            raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+        for name in self.SCOPES:
+            setattr(self, f"scope_{name}", name in wanted)
+
     def set_new_token(self) -> str:
         """Give this row a fresh token; returns the raw token, which is never stored."""
         raw = self.PREFIX + secrets.token_urlsafe(32)
@@ -411,9 +444,13 @@ class ApiToken(models.Model):
         return raw
 
     @classmethod
-    def issue(cls, name: str, created_by=None) -> tuple[ApiToken, str]:
-        """Create a token; returns the row and the raw token."""
+    def issue(
+        cls, name: str, created_by=None, scopes: Iterable[str] | None = None
+    ) -> tuple[ApiToken, str]:
+        """Create a token (every scope unless ``scopes`` names some); the row and the raw token."""
         token = cls(name=name, created_by=created_by)
+        if scopes is not None:
+            token.set_scopes(scopes)
         raw = token.set_new_token()
         token.save()
         return token, raw

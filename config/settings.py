@@ -6,31 +6,29 @@ STORAGE=s3 and the AWS_* variables. See the configuration table in README.md.
 """
 
 import os
-import secrets
 import tempfile
 from pathlib import Path
 
 import environ
 
+from config.csp import content_security_policy
+from config.envmap import CheckedEnv, development_secret_key, env_overrides
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.Env()
+# Reading the environment never raises here: each unusable value is recorded in CONFIG_ERRORS
+# (the variable's default stands in) and `manage.py check` reports it as an error, the WSGI
+# application refuses to start (config/wsgi.py). This module writes no file.
+CONFIG_ERRORS: list[str] = []
+env = CheckedEnv(CONFIG_ERRORS)
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
-
-def _local_secret_key() -> str:
-    """A per-checkout key kept in var/, so a fresh clone needs no configuration."""
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="") or _local_secret_key()
+HTTPS = env.bool("HTTPS", default=False)
+# Production (HTTPS=true) must set SECRET_KEY: left empty, Django refuses to sign and
+# `check --deploy` says why. Development reads var/secret_key (`make install` writes it).
+SECRET_KEY = env("SECRET_KEY", default="") or ("" if HTTPS else development_secret_key(VAR_DIR))
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -51,11 +49,15 @@ INSTALLED_APPS = [
     "delivery",
     "public",
     "ops",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "aiassets.middleware.IngestGuardMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "api.middleware.ApiErrorMiddleware",
+    "api.middleware.IngestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -87,6 +90,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, making VAR_DIR on first connection (this module writes no file).
+    DATABASES["default"]["ENGINE"] = "config.sqlite3"
     # Tests use a file, not memory: the live server's threads then get their own connections.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
         Path(tempfile.gettempdir()) / f"aiassets-test-{os.getpid()}.sqlite3"
@@ -120,8 +125,7 @@ USE_TZ = True
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here after collectstatic
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))  # after collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # nothing is served from MEDIA_ROOT directly
@@ -144,19 +148,26 @@ if STORAGE == "s3":
     STORAGES = {
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET")},
+            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET", default="")},
         },
         "originals": {
             "BACKEND": "aiassets.storage.OriginalsS3Storage",
-            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET")},
+            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET", default="")},
         },
         "variants": {
             "BACKEND": "aiassets.storage.VariantsS3Storage",
-            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_VARIANTS_BUCKET")},
+            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_VARIANTS_BUCKET", default="")},
         },
         "staticfiles": _STATIC,
     }
-elif STORAGE == "local":
+    CONFIG_ERRORS += [
+        f"STORAGE=s3 needs {name}: the bucket is not set."
+        for name in ("AWS_ORIGINALS_BUCKET", "AWS_VARIANTS_BUCKET")
+        if not env(name, default="")
+    ]
+else:
+    if STORAGE != "local":
+        CONFIG_ERRORS.append(f"STORAGE must be 'local' or 's3', not {STORAGE!r}.")
     STORAGES = {
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -176,8 +187,6 @@ elif STORAGE == "local":
         },
         "staticfiles": _STATIC,
     }
-else:
-    raise environ.ImproperlyConfigured(f"STORAGE must be 'local' or 's3', not {STORAGE!r}")
 
 FILE_UPLOAD_TEMP_DIR = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -189,13 +198,19 @@ IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.JustInTime
 IMAGEKIT_SPEC_CACHEFILE_NAMER = "imagekit.cachefiles.namers.source_name_dot_hash"
 
 # --- Ingest limits --------------------------------------------------------------------------
-INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=64 * 1024 * 1024)
-INGEST_MAX_PIXELS = env.int("INGEST_MAX_PIXELS", default=100_000_000)
-INGEST_MAX_SIDE = env.int("INGEST_MAX_SIDE", default=20_000)
-INGEST_ALLOW_ANIMATED = env.bool("INGEST_ALLOW_ANIMATED", default=False)
-INGEST_MAX_PARAMS_BYTES = env.int("INGEST_MAX_PARAMS_BYTES", default=64 * 1024)
-INGEST_MAX_PARAMS_DEPTH = env.int("INGEST_MAX_PARAMS_DEPTH", default=20)
-INGEST_MAX_PROVENANCE_BYTES = env.int("INGEST_MAX_PROVENANCE_BYTES", default=256 * 1024)
+# Defaults live in aiassets/conf.py; a variable that is set here overrides its default.
+globals().update(
+    env_overrides(
+        env,
+        INGEST_MAX_BYTES=env.int,
+        INGEST_MAX_PIXELS=env.int,
+        INGEST_MAX_SIDE=env.int,
+        INGEST_ALLOW_ANIMATED=env.bool,
+        INGEST_MAX_PARAMS_BYTES=env.int,
+        INGEST_MAX_PARAMS_DEPTH=env.int,
+        INGEST_MAX_PROVENANCE_BYTES=env.int,
+    )
+)
 # Per API token (overridable per token in the admin); 0 = unlimited. Past them: 429.
 API_RATE_REQUESTS_PER_MINUTE = env.int("API_RATE_REQUESTS_PER_MINUTE", default=120)
 API_RATE_BYTES_PER_DAY = env.int("API_RATE_BYTES_PER_DAY", default=20 * 1024**3)
@@ -264,10 +279,6 @@ ON_DEMAND_RETRY_AFTER = env.int("ON_DEMAND_RETRY_AFTER", default=2)
 ON_DEMAND_BUDGET_PER_MINUTE = env.int("ON_DEMAND_BUDGET_PER_MINUTE", default=120)  # 0: none
 # aiassets builds variant URLs through this hook, so it never imports delivery itself.
 AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
-# Erasure asks moderation to take an asset down (audited) through this hook.
-AIASSETS_WITHDRAW = "moderation.workflow.withdraw"
-# ... and to rebuild an asset's variants when what they may show changes (faces, prompts).
-AIASSETS_REPUBLISH = "moderation.workflow.republish"
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -278,19 +289,31 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("HTTPS", default=False):
+if HTTPS:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy on every response (Django's own CSP middleware): scripts and <style>
+# elements only from here or with the request's nonce ({{ csp_nonce }}); images also from the
+# CDN and signed-URL origins. Style attributes stay allowed (admin thumbnails set their
+# placeholder colour with one; they cannot run script). CSP_EXTRA_IMG_SRC adds image origins.
+SECURE_CSP = content_security_policy(
+    env.list("CSP_EXTRA_IMG_SRC", default=[]),
+    DELIVERY_PUBLIC_BASE_URL,
+    env("AWS_S3_ENDPOINT_URL", default="") if STORAGE == "s3" else "",
+    env("AWS_S3_CUSTOM_DOMAIN", default="") if STORAGE == "s3" else "",
+)
+
 # LOG_FORMAT: "json" (one JSON object per line, ops.logging.JsonFormatter; the default when
 # DEBUG is off) or "plain" (the default with DEBUG on). Every logger goes through the root's
 # console handler: aiassets, moderation, delivery, rq.worker (jobs) and Django's own.
 LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "plain"):
-    raise environ.ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}")
+    CONFIG_ERRORS.append(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
+    LOG_FORMAT = "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -344,9 +367,10 @@ elif CDN_BACKEND in _CDN_CHOICES:
         }
     }
 else:
-    raise environ.ImproperlyConfigured(
-        f"CDN_BACKEND must be one of none, {', '.join(_CDN_CHOICES)}; not {CDN_BACKEND!r}"
+    CONFIG_ERRORS.append(
+        f"CDN_BACKEND must be one of none, {', '.join(_CDN_CHOICES)}; not {CDN_BACKEND!r}."
     )
+    CDN_BACKENDS = {}
 CDN_PURGE_MAX_ATTEMPTS = env.int("CDN_PURGE_MAX_ATTEMPTS", default=5)
 CDN_PURGE_RETRY_INTERVALS = env.list(
     "CDN_PURGE_RETRY_INTERVALS", cast=int, default=[2, 10, 60, 300]
@@ -354,33 +378,33 @@ CDN_PURGE_RETRY_INTERVALS = env.list(
 CDN_PURGE_TIMEOUT = env.float("CDN_PURGE_TIMEOUT", default=10.0)
 
 # --- Moderation ---
-# Classifiers (dotted paths; see moderation/classifiers.py). NudeNet's weights derive from an
-# Ultralytics (AGPL-3.0) model: check that licence suits you, or name another classifier.
-MODERATION_CLASSIFIERS = env.list(
-    "MODERATION_CLASSIFIERS", default=["moderation.classifiers.NudeNetClassifier"]
+# Defaults live in moderation/conf.py; a variable that is set here overrides its default.
+# MODERATION_CLASSIFIERS: dotted paths (see moderation/classifiers.py). NudeNet's weights
+# derive from an Ultralytics (AGPL-3.0) model: check that licence suits you, or name another.
+# MODERATION_THRESHOLDS: JSON, {"LABEL": {"review": 0.25, "reject": 0.7}, ...}; empty sends
+# every image to human review (fail closed) and `manage.py check` warns.
+# MODERATION_CLIENT_IP_HEADER: behind a trusted reverse proxy, the META key holding the client
+# address (e.g. HTTP_X_REAL_IP).
+globals().update(
+    env_overrides(
+        env,
+        MODERATION_CLASSIFIERS=env.list,
+        MODERATION_CLASSIFY_MAX_SIDE=env.int,
+        MODERATION_THRESHOLDS=env.json,
+        MODERATION_PUBLISH_ON_APPROVE=env.bool,
+        MODERATION_FORBID_SELF_APPROVAL=env.bool,
+        MODERATION_CLAIM_SECONDS=env.int,
+        MODERATION_JOB_RETRIES=env.int,
+        MODERATION_RETRY_INTERVALS=lambda name: env.list(name, cast=int),
+        MODERATION_JOB_TIMEOUT=env.int,
+        MODERATION_TAKEDOWN_MAX_DISTANCE=env.int,
+        MODERATION_TAKEDOWN_RATE=env.str,
+        MODERATION_TAKEDOWN_MAX_BYTES=env.int,
+        MODERATION_TAKEDOWN_MAX_PIXELS=env.int,
+        MODERATION_CLIENT_IP_HEADER=env.str,
+        MODERATION_FACE_MIN_SCORE=env.float,
+    )
 )
-MODERATION_CLASSIFY_MAX_SIDE = env.int("MODERATION_CLASSIFY_MAX_SIDE", default=1024)
-# Per label: score ≥ review → human review; score ≥ reject → auto-reject. Labels not listed
-# are ignored. NudeNet scores crude skin-toned shapes ~0.3 and abstract art ~0.35 on *_COVERED.
-MODERATION_THRESHOLDS = {
-    "FEMALE_GENITALIA_EXPOSED": {"review": 0.25, "reject": 0.7},
-    "MALE_GENITALIA_EXPOSED": {"review": 0.25, "reject": 0.7},
-    "ANUS_EXPOSED": {"review": 0.25, "reject": 0.7},
-    "FEMALE_BREAST_EXPOSED": {"review": 0.25, "reject": 0.8},
-    "BUTTOCKS_EXPOSED": {"review": 0.25, "reject": 0.8},
-}
-MODERATION_PUBLISH_ON_APPROVE = env.bool("MODERATION_PUBLISH_ON_APPROVE", default=True)
-MODERATION_FORBID_SELF_APPROVAL = env.bool("MODERATION_FORBID_SELF_APPROVAL", default=True)
-MODERATION_CLAIM_SECONDS = env.int("MODERATION_CLAIM_SECONDS", default=900)
-MODERATION_JOB_RETRIES = env.int("MODERATION_JOB_RETRIES", default=2)
-MODERATION_RETRY_INTERVALS = env.list("MODERATION_RETRY_INTERVALS", cast=int, default=[10, 60])
-MODERATION_JOB_TIMEOUT = env.int("MODERATION_JOB_TIMEOUT", default=300)
-MODERATION_TAKEDOWN_MAX_DISTANCE = env.int("MODERATION_TAKEDOWN_MAX_DISTANCE", default=10)
-MODERATION_TAKEDOWN_RATE = env("MODERATION_TAKEDOWN_RATE", default="5/h")
-MODERATION_TAKEDOWN_MAX_BYTES = env.int("MODERATION_TAKEDOWN_MAX_BYTES", default=10 * 1024 * 1024)
-MODERATION_TAKEDOWN_MAX_PIXELS = env.int("MODERATION_TAKEDOWN_MAX_PIXELS", default=50_000_000)
-# Behind a trusted reverse proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP).
-MODERATION_CLIENT_IP_HEADER = env("MODERATION_CLIENT_IP_HEADER", default="")
 
 # --- Observability ---
 # GET /metrics (Prometheus) needs `Authorization: Bearer $METRICS_TOKEN` and/or a client
@@ -393,16 +417,17 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 OPS_DASHBOARD_MAX_ROWS = env.int("OPS_DASHBOARD_MAX_ROWS", default=50_000)
 
 # --- Content Credentials ---
-# Every variant carries a C2PA manifest signed with our ES256 key (aiassets/credentials.py).
+# Every variant carries a C2PA manifest signed with our ES256 key (aiassets/c2pa/).
 # C2PA_SIGNER_KEY / C2PA_SIGNER_CHAIN: PEM paths of the key and of the signer certificate
 # followed by its intermediate(s) (c2pa refuses a lone self-signed certificate). Unset, and
-# while C2PA_DEV_CREDENTIALS is on (the default unless HTTPS=true), UNTRUSTED DEVELOPMENT
-# credentials are made in C2PA_DEV_DIR on first use, like SECRET_KEY (or up front with
-# `manage.py make_dev_signer`); `check --deploy` reports them as an error.
-# C2PA_TRUST_ANCHORS: PEM path of the roots whose signatures read as "trusted" (the dev root
-# is C2PA_DEV_DIR/root.pem). C2PA_REQUIRED: a signing failure fails the variant; off, the
-# variant ships unmarked and the row records why. The signing settings are part of every
-# variant recipe, so turning signing on or changing the key gives new variant keys.
+# while C2PA_DEV_CREDENTIALS is on (the default unless HTTPS=true), an UNTRUSTED DEVELOPMENT
+# chain derived from SECRET_KEY signs: computed in memory, the same on every host that shares
+# SECRET_KEY, written nowhere. HTTPS=true refuses it (system check aiassets.E103).
+# C2PA_TRUST_ANCHORS: PEM path of the roots whose signatures read as "trusted" (`manage.py
+# make_dev_signer --shared` writes the dev root to C2PA_DEV_DIR/root.pem). C2PA_REQUIRED: a
+# signing failure fails the variant; off, the variant ships unmarked and the row records why.
+# The signing settings are part of every variant recipe, so turning signing on or changing
+# the key gives new variant keys.
 C2PA_SIGNING = env.bool("C2PA_SIGNING", default=True)
 C2PA_SIGNER_KEY = env("C2PA_SIGNER_KEY", default="")
 C2PA_SIGNER_CHAIN = env("C2PA_SIGNER_CHAIN", default="")
@@ -414,3 +439,42 @@ C2PA_DEV_CREDENTIALS = env.bool(
 C2PA_DEV_DIR = Path(env("C2PA_DEV_DIR", default=str(VAR_DIR / "c2pa-dev")))
 # verify_image and the admin verify page: the largest pHash distance that counts as a match.
 C2PA_MATCH_MAX_DISTANCE = env.int("C2PA_MATCH_MAX_DISTANCE", default=10)
+
+# --- Email and links in email ---
+# EMAIL_URL: e.g. smtp+tls://user:password@smtp.example.com:587 (console in development).
+# SITE_URL: the public origin that links in emails (takedown receipts) point at.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+    "timeout": env.int("EMAIL_TIMEOUT", default=10),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": (
+            {k: v for k, v in _email_options.items() if v not in (None, "")}
+            if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="aiassets <noreply@localhost>")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Webhooks ---
+# Endpoints get signed events (HMAC-SHA256, Webhook-Signature: t=...,v1=...). Outside
+# development they may only be public addresses: WEBHOOKS_ALLOW_PRIVATE_HOSTS lets them reach
+# loopback and private networks (on unless HTTPS=true). Failed sends are retried after each of
+# WEBHOOKS_RETRY_INTERVALS seconds, then marked failed (the admin can redeliver).
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool(
+    "WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=not env.bool("HTTPS", default=False)
+)
+WEBHOOKS_RETRY_INTERVALS = env.list(
+    "WEBHOOKS_RETRY_INTERVALS", cast=int, default=[10, 30, 120, 600, 1800, 3600, 7200]
+)
+WEBHOOKS_TIMEOUT = env.int("WEBHOOKS_TIMEOUT", default=10)

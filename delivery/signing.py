@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 import time
+import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core import signing
@@ -49,6 +51,19 @@ def variant_file(variant: Variant) -> str:
 def variant_path(asset: Asset, variant: Variant) -> str:
     """The path names the asset, its content hash, the delivery version and the spec."""
     return variant_dir(asset) + variant_file(variant)
+
+
+def public_urls(asset: Asset, variants: Iterable[Variant]) -> list[str]:
+    """The public URLs of ``variants`` as ``asset`` (its delivery_version) serves them now,
+    sorted: what a purge must reach once they die."""
+    prefix = public_base() + variant_dir(asset)
+    return sorted({prefix + variant_file(v) for v in variants})
+
+
+def surrogate_key(asset_id: uuid.UUID | str) -> str:
+    """The cache tag of every response about an asset (``xkey``, ``Surrogate-Key``,
+    ``Cache-Tag``): purging it drops them all from a key-aware CDN."""
+    return f"asset-{asset_id}"
 
 
 def transform_url(asset: Asset, width: int, fmt: str = "jpeg", ttl: int | None = None) -> str:

@@ -55,6 +55,12 @@ def local_storages(root: Path) -> dict:
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_root() -> None:
+    """WhiteNoise reads STATIC_ROOT (collectstatic makes it; settings write no file)."""
+    Path(django_settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(request, settings, tmp_path) -> Iterator[Path]:
     """Every test gets its own media root and runs jobs in-process unless it asks for RQ.
@@ -76,15 +82,14 @@ def _isolated(request, settings, tmp_path) -> Iterator[Path]:
         yield root
         return
     from aiassets.signals import asset_ingested
+    from moderation.receivers import on_asset_ingested
 
-    saved = asset_ingested.receivers
-    asset_ingested.receivers = []
-    asset_ingested.sender_receivers_cache.clear()
+    uid = "moderation.classify_on_ingest"
+    asset_ingested.disconnect(dispatch_uid=uid)
     try:
         yield root
     finally:
-        asset_ingested.receivers = saved
-        asset_ingested.sender_receivers_cache.clear()
+        asset_ingested.connect(on_asset_ingested, dispatch_uid=uid)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from PIL import Image
 from .colour import normalize
 from .decode import open_image
 from .encode import encode, iptc_xmp
+from .redact import Box, redact
 from .types import Inspection, Limits
 
 
@@ -34,6 +35,7 @@ class Rendition:
     height: int
     format: str
     data: bytes
+    error: str = ""  # set (and data empty) when encoding failed under keep_going
 
 
 def resize_cascade(im: Image.Image, sizes: list[tuple[int, int]]) -> Iterator[Image.Image]:
@@ -82,13 +84,39 @@ def render_set(
     widths: list[int],
     outputs: dict[str, dict[str, Any]],
     xmp: bytes | None = None,
+    *,
+    boxes: list[Box] | None = None,
+    only: set[tuple[int, str]] | None = None,
+    keep_going: bool = False,
 ) -> Iterator[Rendition]:
-    """Decode ``data`` once and yield every (width × format) rendition, largest first."""
+    """Decode ``data`` once and yield every (width × format) rendition, largest first.
+
+    The build loop of production (aiassets.renditions.build) and of the benchmarks.
+    ``boxes`` are pixelated before resizing; ``only`` limits the (width, format) pairs made;
+    with ``keep_going`` an encoding failure yields a Rendition with ``error`` set instead of
+    raising, so one format's failure does not stop the others."""
     xmp = iptc_xmp() if xmp is None else xmp
     source = prepare_source(data, limits, widths)
-    for resized in resize_cascade(source.image, source.sizes):
+    if boxes:
+        source.image = redact(source.image, boxes)
+    sizes = [s for s in source.sizes if only is None or any(s[0] == w for w, _ in only)]
+    for resized in resize_cascade(source.image, sizes):
         for fmt, options in outputs.items():
-            yield Rendition(resized.width, resized.height, fmt, encode(resized, fmt, options, xmp))
+            if only is not None and (resized.width, fmt) not in only:
+                continue
+            yield _rendition(resized, fmt, options, xmp, keep_going)
+
+
+def _rendition(
+    resized: Image.Image, fmt: str, options: dict[str, Any], xmp: bytes, keep_going: bool
+) -> Rendition:
+    try:
+        return Rendition(resized.width, resized.height, fmt, encode(resized, fmt, options, xmp))
+    except Exception as exc:
+        if not keep_going:
+            raise
+        error = f"{type(exc).__name__}: {exc}"
+        return Rendition(resized.width, resized.height, fmt, b"", error)
 
 
 def _redecode_draft(data: bytes, size: tuple[int, int]) -> Image.Image | None:

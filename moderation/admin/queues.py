@@ -38,7 +38,7 @@ VERBS = {
 
 def relevant_top_score(classifications: list[Classification]) -> tuple[str, float] | None:
     """The highest score among labels the policy cares about (all labels if none are set)."""
-    watched = set(conf.get("MODERATION_THRESHOLDS"))
+    watched = set(conf.get("MODERATION_THRESHOLDS") or {})
     best: tuple[str, float] | None = None
     for row in classifications:
         for label, score in (row.scores or {}).items():

@@ -113,12 +113,12 @@ def reviewed(ingest_for_review):
     return asset
 
 
-def test_review_page_shows_signed_image_boxes_provenance_and_history(as_user, moderator, reviewed):
+def test_review_page_shows_private_image_boxes_provenance_and_history(as_user, moderator, reviewed):
     response = as_user(moderator).get(review_url(reviewed))
     assert response.status_code == 200
     html = response.content.decode()
     src = re.search(r'<img src="([^"]+)"[^>]*class="review-image"', html).group(1)
-    assert f"/media/v/{reviewed.pk}/" in src and "exp=" in src and "sig=" in src
+    assert src.startswith(f"/moderation/preview/{reviewed.pk}/")
     assert 'viewBox="0 0 640 480"' in html
     assert '<rect x="64.0" y="48.0" width="128.0" height="96.0"' in html
     assert "box-review" in html  # 0.42 is in the review band

@@ -3,8 +3,10 @@
 The tombstone keeps the id, the content and perceptual hashes, the decision trail and the
 reason: the same bytes are then refused at ingest, and the takedown matcher still recognises
 re-uploads. Personal data that provenance may hold (prompts, parameters, job ids) is blanked.
-Before anything is deleted the asset is taken down through moderation (the AIASSETS_WITHDRAW
-hook, audited), and after commit ``asset_erased`` lets delivery purge the CDN.
+In one transaction: the renditions are retired (delivery records the URLs they were served
+under for the CDN purge, before the rows go), the workflow takes the asset down (audited; it
+alone writes ``published`` and ``delivery_version``), and the rows are blanked. After commit
+``asset_erased`` is sent and the files are deleted.
 
 Safe to run again: a second run deletes whatever files a failed first run left behind.
 """
@@ -18,13 +20,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from . import storage
-from .models import Asset, Provenance, Variant
-from .signals import asset_erased
+from aiassets import renditions, storage
+from aiassets.models import Asset, Provenance, Variant
+from aiassets.signals import asset_erased
+
+from . import workflow
 
 logger = logging.getLogger(__name__)
 ERASED_TEXT = "[erased]"
@@ -52,35 +54,13 @@ def erase(asset_id: uuid.UUID | str, reason: str, by: Any = None) -> ErasureRepo
     asset = Asset.objects.filter(pk=asset_id).first()
     if asset is None:
         raise ErasureError(f"No asset {asset_id}.")
-    if asset.erased_at is None:
-        import_string(settings.AIASSETS_WITHDRAW)(asset, by=by, note=f"Erasure: {reason}")
     originals = [asset.original_key] if asset.original_key else []
     with transaction.atomic():
         locked = Asset.objects.select_for_update().get(pk=asset.pk)
-        variant_keys = list(Variant.objects.filter(asset=locked).values_list("key", flat=True))
+        variants = list(Variant.objects.filter(asset=locked))
+        variant_keys = [v.key for v in variants]
         if locked.erased_at is None:
-            Variant.objects.filter(asset=locked).delete()
-            Provenance.objects.filter(asset=locked).update(
-                prompt=ERASED_TEXT, negative_prompt="", seed="", params={}, source_job_id=""
-            )
-            Asset.objects.filter(pk=locked.pk).update(
-                erased_at=timezone.now(),
-                erasure_reason=reason,
-                original_key="",
-                original_filename="",
-                title="",
-                alt_text="",
-                placeholder="",
-                dominant_color="",
-                published=False,
-                delivery_version=F("delivery_version") + 1,
-            )
-            version = locked.delivery_version
-            transaction.on_commit(
-                lambda: asset_erased.send(
-                    sender=Asset, asset_id=locked.pk, delivery_version=version
-                )
-            )
+            _erase_rows(locked, variants, reason, by)
     report = ErasureReport(str(asset.pk))
     _delete(storage.originals(), originals, report)
     _delete(storage.originals(), _previews(asset), report)
@@ -93,6 +73,28 @@ def erase(asset_id: uuid.UUID | str, reason: str, by: Any = None) -> ErasureRepo
         extra={"event": "asset.erased", "asset_id": str(asset.pk)},
     )
     return report
+
+
+def _erase_rows(locked: Asset, variants: list[Variant], reason: str, by: Any) -> None:
+    """Retire the renditions as served, take the asset down, blank the tombstone's data."""
+    renditions.drop_variants(locked, variants, delete_files=False)  # files: after commit
+    version = workflow.erase(locked, by=by, note=f"Erasure: {reason}")
+    Provenance.objects.filter(asset=locked).update(
+        prompt=ERASED_TEXT, negative_prompt="", seed="", params={}, source_job_id=""
+    )
+    Asset.objects.filter(pk=locked.pk).update(
+        erased_at=timezone.now(),
+        erasure_reason=reason,
+        original_key="",
+        original_filename="",
+        title="",
+        alt_text="",
+        placeholder="",
+        dominant_color="",
+    )
+    transaction.on_commit(
+        lambda: asset_erased.send(sender=Asset, asset_id=locked.pk, delivery_version=version)
+    )
 
 
 def _previews(asset: Asset) -> list[str]:

@@ -10,7 +10,7 @@ from imagekit import ImageSpec
 from imagekit.processors import ResizeToFit
 from PIL import Image
 
-from . import imaging
+from .. import imaging
 
 
 class Normalize:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from aiassets.erasure import ErasureError, erase
+from moderation.erasure import ErasureError, erase
 
 
 class Command(BaseCommand):

@@ -2,17 +2,17 @@
 
 Moderation's classifier finds the faces (NudeNet's FACE_* boxes) and records them here as
 fractions of the displayed image. When redaction is in force for the asset (its own setting,
-else its generative model's), variants pixelate those boxes and get keys of their own.
+else its generative model's), variants pixelate those boxes and get keys of their own: the
+workflow republishes the asset (retiring the old renditions and purging their URLs).
 """
 
 from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from aiassets.models import Asset
 
-from .models import Asset
+from . import workflow
 
 Box = tuple[float, float, float, float]
 
@@ -27,11 +27,5 @@ def record_faces(asset_id: uuid.UUID | str, boxes: list[Box]) -> bool:
     Asset.objects.filter(pk=asset.pk).update(faces=clean)
     asset.faces = clean
     if before != asset.redaction_boxes():
-        republish(asset, reason="faces detected")
+        workflow.republish(asset, reason="faces detected")
     return True
-
-
-def republish(asset: Asset, by=None, reason: str = "") -> bool:
-    """Rebuild variants whose content rules changed, through moderation (AIASSETS_REPUBLISH):
-    a public asset's old URLs must die and be purged, and that is moderation's call."""
-    return import_string(settings.AIASSETS_REPUBLISH)(asset, by=by, reason=reason)
