@@ -7,7 +7,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import engines
 from django.template.response import TemplateResponse
@@ -16,10 +17,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import credentials, derivatives, erasure, faces, storage
-from .ingest import IngestError, ingest, read_upload
+from . import c2pa, renditions, storage, validation
+from .errors import CodedError
+from .ingest import IngestError, commit, prepare, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
-from .specs import AdminThumbnail
+from .renditions.previews import AdminThumbnail
+from .signals import model_rules_changed
+
+# A generative model's fields that shape its assets' public renditions.
+RENDITION_RULES = ("redact_faces", "prompts_public_by_default")
 
 
 @admin.register(GenerativeModel)
@@ -38,17 +44,51 @@ class GenerativeModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and {"redact_faces", "prompts_public_by_default"} & set(form.changed_data):
-            count = 0
-            for asset in Asset.objects.filter(provenance__model=obj, erased_at__isnull=True):
-                count += faces.republish(asset, by=request.user, reason=f"model {obj} changed")
+        changed = [f for f in RENDITION_RULES if f in form.changed_data]
+        if change and changed:  # moderation republishes them in the background
+            transaction.on_commit(
+                lambda: model_rules_changed.send(
+                    sender=GenerativeModel, model_id=obj.pk, fields=changed
+                )
+            )
+            count = Asset.objects.filter(provenance__model=obj, erased_at__isnull=True).count()
             self.message_user(
-                request, f"Variants of {count} asset(s) are being rebuilt to match.", messages.INFO
+                request,
+                f"Variants of {count} asset(s) are being rebuilt to match, in the background.",
+                messages.INFO,
             )
 
 
+class ProvenanceJSONField(forms.JSONField):
+    """forms.JSONField through the safe JSON reader: NaN, huge numbers and deep nesting are
+    form errors, not 500s (Django's own field calls json.loads unguarded)."""
+
+    def to_python(self, value):
+        if self.disabled:
+            return value
+        if value in self.empty_values:
+            return None
+        if isinstance(value, list | dict | int | float):
+            return value
+        try:
+            return validation.loads(value, "params")
+        except CodedError as exc:
+            raise forms.ValidationError(f"{exc.message} ({exc.code})", code=exc.code)
+
+    def bound_data(self, data, initial):
+        if self.disabled:
+            return initial
+        return None if data is None else forms.fields.InvalidJSONInput(data)
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return super().prepare_value(value)
+
+
 class AssetUploadForm(forms.ModelForm):
-    """The add form: an original plus its provenance, handed to ingest() as one unit."""
+    """The add form: an original plus its provenance. ``clean()`` validates and decodes
+    through ingest.prepare() and writes nothing; the admin's save step commits it."""
 
     file = forms.FileField(help_text="PNG, JPEG, WebP or AVIF.")
     model = forms.ModelChoiceField(
@@ -59,7 +99,7 @@ class AssetUploadForm(forms.ModelForm):
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     negative_prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     seed = forms.IntegerField(required=False, min_value=-(2**63), max_value=2**64 - 1)
-    params = forms.JSONField(
+    params = ProvenanceJSONField(
         required=False, initial=dict, help_text="Sampler, steps, CFG… as JSON."
     )
     generated_at = forms.SplitDateTimeField(
@@ -75,7 +115,7 @@ class AssetUploadForm(forms.ModelForm):
     def __init__(self, *args, request: HttpRequest | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
-        self.result = None
+        self.prepared = None
 
     def clean(self):
         data = super().clean()
@@ -84,7 +124,21 @@ class AssetUploadForm(forms.ModelForm):
         model = data.get("model")
         if model is None and not data.get("new_model_name"):
             raise forms.ValidationError("Choose a generative model or name a new one.")
-        provenance = {
+        upload = data["file"]
+        try:
+            self.prepared = prepare(
+                upload,
+                self._provenance(data, model),
+                filename=upload.name,
+                title=data.get("title") or "",
+                alt_text=data.get("alt_text") or "",
+            )
+        except IngestError as exc:
+            self.add_error(self._field_for(exc), f"{exc.message} ({exc.code})")
+        return data
+
+    def _provenance(self, data: dict, model: GenerativeModel | None) -> dict:
+        return {
             "model": {
                 "name": model.name if model else data["new_model_name"],
                 "version": model.version if model else data.get("new_model_version") or "",
@@ -99,20 +153,14 @@ class AssetUploadForm(forms.ModelForm):
                 "job_id": data.get("source_job_id") or "",
             },
         }
-        upload = data["file"]
-        try:
-            self.result = ingest(
-                upload,
-                provenance,
-                actor=getattr(self.request, "user", None),
-                filename=upload.name,
-                title=data.get("title") or "",
-                alt_text=data.get("alt_text") or "",
-            )
-        except IngestError as exc:
-            field = "file" if exc.code not in ("invalid_metadata", "invalid_json") else None
-            self.add_error(field, f"{exc.message} ({exc.code})")
-        return data
+
+    def _field_for(self, exc: IngestError) -> str | None:
+        where = str(exc.extra.get("field") or "").split(".")[-1].split("[")[0]
+        if where in self.fields:
+            return where
+        if (exc.extra.get("field") or "").startswith("params"):
+            return "params"
+        return "file" if exc.code not in ("invalid_metadata", "invalid_json") else None
 
 
 class VariantInline(admin.TabularInline):
@@ -157,7 +205,7 @@ class AssetAdmin(admin.ModelAdmin):
     search_fields = ["=id", "=sha256", "title", "provenance__prompt", "provenance__model__name"]
     date_hierarchy = "created_at"
     list_per_page = 50
-    actions = ["rebuild_variants", "erase_assets"]
+    actions = ["rebuild_variants"]
     inlines = [VariantInline]
     readonly_fields = [
         "preview",
@@ -174,6 +222,7 @@ class AssetAdmin(admin.ModelAdmin):
         "uploaded_via",
         "created_at",
         "provenance_panel",
+        "renditions_left_out",
     ]
     fieldsets = [
         (None, {"fields": ["preview", "title", "alt_text"]}),
@@ -194,6 +243,7 @@ class AssetAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Renditions", {"fields": ["renditions_left_out"]}),
     ]
 
     def get_queryset(self, request):
@@ -244,14 +294,24 @@ class AssetAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return [] if obj is None else self.inlines
 
+    def add_view(self, request, form_url="", extra_context=None):
+        # Committing can still be refused (erased meanwhile, storage down): the admin's
+        # transaction is rolled back, commit() removed its file, and the editor is told.
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except CodedError as exc:
+            self.message_user(request, f"{exc.message} ({exc.code})", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_form(self, request, form, change):
         if change:
             return super().save_form(request, form, change)
-        if not form.result.created:
+        result = commit(form.prepared, actor=request.user)
+        if not result.created:
             messages.info(
                 request, "This image was already in the store; showing the existing asset."
             )
-        return form.result.asset
+        return result.asset
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -305,6 +365,11 @@ class AssetAdmin(admin.ModelAdmin):
             )
         return text
 
+    @admin.display(description="Left out of the plan")
+    def renditions_left_out(self, obj: Asset) -> str:
+        """Sizes a format's encoder cannot make (e.g. WebP past 16383 px a side), and why."""
+        return "\n".join(renditions.plan(obj).left_out) or "—"
+
     @admin.display(description="Provenance")
     def provenance_panel(self, obj: Asset) -> str:
         try:
@@ -350,54 +415,13 @@ class AssetAdmin(admin.ModelAdmin):
             ),
         )
 
-    # --- actions --------------------------------------------------------------------------
-    @admin.action(description="Erase (delete every file, keep a tombstone)", permissions=["erase"])
-    def erase_assets(self, request, queryset):
-        """Superusers only, after a confirmation page that asks for the reason."""
-        reason = request.POST.get("erasure_reason", "").strip()
-        if "confirm" not in request.POST or not reason:
-            return TemplateResponse(
-                request,
-                "admin/aiassets/asset/erase_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Erase assets",
-                    "assets": queryset,
-                    "missing_reason": "confirm" in request.POST,
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                    "opts": self.model._meta,
-                },
-            )
-        for asset in queryset:
-            try:
-                report = erasure.erase(asset.pk, reason, by=request.user)
-            except erasure.ErasureError as exc:
-                self.message_user(request, f"{asset}: {exc}", messages.ERROR)
-                continue
-            if report.ok:
-                self.message_user(
-                    request,
-                    f"Erased {asset.pk}: {len(report.deleted)} file(s) deleted.",
-                    messages.SUCCESS,
-                )
-            else:
-                self.message_user(
-                    request,
-                    f"Erased {asset.pk}, but {len(report.errors)} file(s) are left: run the "
-                    "action again.",
-                    messages.WARNING,
-                )
-        return None
-
-    def has_erase_permission(self, request) -> bool:
-        return request.user.is_superuser
-
+    # --- actions ---------------------------------------------------------------------------
     @admin.action(description="Rebuild variants", permissions=["rebuild"])
     def rebuild_variants(self, request, queryset):
         count = 0
         for asset in queryset:
-            derivatives.reset_for_rebuild(asset, only_unhealthy=False)
-            derivatives.schedule(asset.id)
+            renditions.reset_for_rebuild(asset, only_unhealthy=False)
+            renditions.schedule(asset.id)
             count += 1
         self.message_user(request, f"Rebuild requested for {count} asset(s).", messages.SUCCESS)
 
@@ -429,10 +453,10 @@ class AssetAdmin(admin.ModelAdmin):
         result, error = None, ""
         if request.method == "POST" and form.is_valid():
             try:
-                result = credentials.verify(read_upload(form.cleaned_data["file"]))
+                result = c2pa.verify(read_upload(form.cleaned_data["file"]))
             except IngestError as exc:  # empty or over the byte limit
                 error = f"{exc.message} ({exc.code})"
-            except credentials.VerifyError as exc:  # not an image, truncated, a bomb…
+            except c2pa.VerifyError as exc:  # not an image, truncated, a bomb…
                 error = f"{exc.message} ({exc.code})"
         context = {
             **self.admin_site.each_context(request),
@@ -499,6 +523,9 @@ perceptual hash against every asset.</p>
 </td></tr>{% endif %}
 {% for f in result.manifest.failures %}<tr><th>{{ f.code }}</th><td>{{ f.explanation }}</td>
 </tr>{% endfor %}
+{% if result.incoming %}<tr><th>Incoming chain (stored original)</th><td>
+{{ result.incoming.describe }}<pre id="incoming-chain">{{ result.incoming_json }}</pre>
+</td></tr>{% endif %}
 </tbody></table>
 <h3>Nearest assets by perceptual hash (match: distance ≤ {{ result.max_distance }})</h3>
 <table><thead><tr><th>Asset</th><th>Distance</th><th>Match</th></tr></thead><tbody>
@@ -518,7 +545,14 @@ def _verify_template():
 class ApiTokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
-        fields = ["name", "is_active", "requests_per_minute", "bytes_per_day"]
+        fields = [
+            "name",
+            "is_active",
+            "scope_ingest",
+            "scope_read",
+            "requests_per_minute",
+            "bytes_per_day",
+        ]
 
 
 @admin.register(ApiToken)
@@ -527,12 +561,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "name",
         "hint",
         "is_active",
+        "scope_ingest",
+        "scope_read",
         "requests_per_minute",
         "bytes_per_day",
         "created_by",
         "last_used_at",
     ]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", "scope_ingest", "scope_read"]
     search_fields = ["name"]
     form = ApiTokenForm
     readonly_fields = ["hint", "created_by", "created_at", "last_used_at"]

@@ -62,6 +62,8 @@ DEFAULTS: dict[str, Any] = {
     "INGEST_MAX_SIDE": 20_000,
     "INGEST_ALLOW_ANIMATED": False,
     "INGEST_MAX_PARAMS_BYTES": 64 * 1024,
+    "INGEST_MAX_PARAMS_DEPTH": 20,
+    "INGEST_MAX_PROVENANCE_BYTES": 256 * 1024,
 }
 
 app_settings = AppSettings(DEFAULTS)

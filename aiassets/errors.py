@@ -19,11 +19,14 @@ if TYPE_CHECKING:
 # The status for each stable code that does not carry its own.
 STATUS_BY_CODE: dict[str, int] = {
     "bad_request": 400,
+    "bad_multipart": 400,
+    "too_many_fields": 400,
     "empty": 400,
     "missing_file": 400,
     "invalid_json": 400,
     "unauthorized": 401,
     "forbidden": 403,
+    "insufficient_scope": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "erased": 409,
@@ -39,6 +42,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_metadata": 422,
     "rate_limited": 429,
     "quota_exceeded": 429,
+    "internal_error": 500,
     "storage_unavailable": 503,
     "queue_unavailable": 503,
     "unavailable": 503,

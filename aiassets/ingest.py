@@ -9,7 +9,6 @@ Every refusal is an :class:`IngestError` with a stable code, and leaves no row a
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
-from . import credentials, derivatives, imaging, metrics, storage
+from . import c2pa, imaging, metrics, renditions, storage, validation
 from .errors import CodedError
 from .models import ApiToken, Asset, GenerativeModel, Provenance
 from .schemas import ProvenanceIn
@@ -42,28 +41,24 @@ class IngestResult:
 
 
 def parse_provenance(raw: ProvenanceIn | dict[str, Any] | str | bytes) -> ProvenanceIn:
-    """Validate provenance from JSON text or a dict; raise IngestError with a readable message."""
+    """Validate provenance from JSON text or a dict; raise IngestError with a readable message.
+
+    Everything the database could not store is refused here (see aiassets.validation)."""
     if isinstance(raw, ProvenanceIn):
-        return raw
-    if isinstance(raw, str | bytes):
-        try:
-            raw = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise IngestError("invalid_json", f"The provenance is not valid JSON: {exc}.")
-    if not isinstance(raw, dict):
-        raise IngestError("invalid_metadata", "The provenance must be a JSON object.")
+        raw = raw.model_dump(mode="json")
+    limits = validation.Limits.from_settings()
     try:
-        prov = ProvenanceIn.model_validate(raw)
+        if isinstance(raw, str | bytes):
+            raw = validation.loads(raw, "provenance", max_bytes=limits.document_bytes)
+        if not isinstance(raw, dict):
+            raise IngestError("invalid_metadata", "The provenance must be a JSON object.")
+        validation.check_provenance(raw, limits)
+    except validation.ValidationError as exc:
+        raise IngestError(exc.code, exc.message, **exc.extra)
+    try:
+        return ProvenanceIn.model_validate(raw)
     except ValidationError as exc:
         raise IngestError("invalid_metadata", "Invalid provenance: " + _describe(exc))
-    params_size = len(json.dumps(prov.params))
-    if params_size > settings.INGEST_MAX_PARAMS_BYTES:
-        raise IngestError(
-            "invalid_metadata",
-            f"Invalid provenance: params is {params_size:,} bytes as JSON; "
-            f"the limit is {settings.INGEST_MAX_PARAMS_BYTES:,}.",
-        )
-    return prov
 
 
 def _describe(exc: ValidationError) -> str:
@@ -101,23 +96,41 @@ def _too_large(size: int) -> IngestError:
     )
 
 
-def _counted(func: Callable[..., IngestResult]) -> Callable[..., IngestResult]:
+def _counted(func: Callable[..., Any]) -> Callable[..., Any]:
     """Count every ingest outcome (created, duplicate, or the error code) for the metrics."""
 
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> IngestResult:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             result = func(*args, **kwargs)
         except IngestError as exc:
             metrics.INGESTS.labels(exc.code).inc()
             raise
-        metrics.INGESTS.labels("created" if result.created else "duplicate").inc()
+        if isinstance(result, IngestResult):
+            metrics.INGESTS.labels("created" if result.created else "duplicate").inc()
         return result
 
     return wrapper
 
 
-@_counted
+@dataclass(frozen=True)
+class PreparedIngest:
+    """Everything ingest needs, validated and computed, before anything is written."""
+
+    data: bytes
+    sha256: str
+    provenance: ProvenanceIn
+    filename: str
+    title: str
+    alt_text: str
+    existing: Asset | None = None
+    info: imaging.Inspection | None = None
+    phash: str = ""
+    placeholder: str = ""
+    colour: str = ""
+    manifest: Any = None
+
+
 def ingest(
     file: IO[bytes] | bytes,
     provenance: ProvenanceIn | dict[str, Any] | str | bytes,
@@ -133,9 +146,35 @@ def ingest(
     ``actor`` is the uploading user (admin), ``token`` the generator's API token. Raises
     IngestError (with a stable code) and then leaves no row and no file behind.
     """
+    prepared = prepare(file, provenance, filename=filename, title=title, alt_text=alt_text)
+    return commit(prepared, actor, token=token)
+
+
+@_counted
+def prepare(
+    file: IO[bytes] | bytes,
+    provenance: ProvenanceIn | dict[str, Any] | str | bytes,
+    *,
+    filename: str = "",
+    title: str = "",
+    alt_text: str = "",
+) -> PreparedIngest:
+    """Validate and decode everything; write nothing. Raises IngestError on any refusal."""
     prov = parse_provenance(provenance)
+    for field, value in (("title", title), ("alt_text", alt_text)):
+        if validation.text_problem(value):
+            raise IngestError(
+                "invalid_metadata",
+                f"{field} {validation.text_problem(value)}.",
+                field=field,
+            )
     data = read_upload(file)
     sha256 = hashlib.sha256(data).hexdigest()
+    texts = {
+        "filename": validation.storable_text(filename or "")[:255],
+        "title": title[:200],
+        "alt_text": alt_text[:500],
+    }
     existing = Asset.objects.filter(sha256=sha256).first()
     if existing is not None and existing.erased_at is not None:
         raise IngestError(
@@ -144,80 +183,126 @@ def ingest(
             "again.",
         )
     if existing is not None:
-        return IngestResult(existing, created=False)
+        return PreparedIngest(data, sha256, prov, existing=existing, **texts)
+    info, phash, lqip, colour = _decode(data)
+    # Any C2PA manifest in the original: recorded (absent, valid, trusted, invalid), never refused.
+    manifest = c2pa.read(data, info.mime_type)
+    return PreparedIngest(
+        data,
+        sha256,
+        prov,
+        info=info,
+        phash=phash,
+        placeholder=lqip,
+        colour=colour,
+        manifest=manifest,
+        **texts,
+    )
 
+
+def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str]:
     try:
-        im, info = imaging.open_image(data, derivatives.limits())
+        im, info = imaging.open_image(data, renditions.limits())
         small = imaging.normalize(im, imaging.thumbnail_size(info.width, info.height, 256))
         del im
+        phash = imaging.perceptual_hash(small)
+        lqip, colour = imaging.placeholder(small)
     except imaging.ImagingError as exc:
         raise IngestError(exc.code, exc.message)
-    phash = imaging.perceptual_hash(small)
-    lqip, colour = imaging.placeholder(small)
-    # Any C2PA manifest in the original: recorded (absent, valid, trusted, invalid), never refused.
-    manifest = credentials.read(data, info.mime_type)
+    except Exception as exc:  # noqa: BLE001 - hostile pixels must never become a 500
+        logger.warning("decoding an upload failed: %r", exc, exc_info=True)
+        raise IngestError("corrupt", "The image could not be decoded.")
+    return info, phash, lqip, colour
 
-    model = _generative_model(prov)
+
+@_counted
+def commit(
+    prepared: PreparedIngest, actor: Any = None, *, token: ApiToken | None = None
+) -> IngestResult:
+    """Store a prepared original and write its rows in one transaction.
+
+    On any failure the stored file is removed again: no row and no file is left behind."""
+    if prepared.existing is not None:
+        return IngestResult(prepared.existing, created=False)
+    info = prepared.info
     asset_id = uuid.uuid4()
-    key = storage.original_key(asset_id, sha256, info.extension)
-    stored_as = storage.originals().save(key, ContentFile(data))
+    key = storage.original_key(asset_id, prepared.sha256, info.extension)
+    try:
+        stored_as = storage.originals().save(key, ContentFile(prepared.data))
+    except storage.UNAVAILABLE as exc:
+        _discard(key)  # in case the write landed although the answer was lost
+        raise _storage_unavailable(exc) from exc
     try:
         if stored_as != key:
             raise RuntimeError(f"storage wrote {stored_as!r} instead of {key!r}")
         with transaction.atomic():
-            asset = Asset.objects.create(
-                id=asset_id,
-                sha256=sha256,
-                original_key=key,
-                format=info.format,
-                mime_type=info.mime_type,
-                width=info.width,
-                height=info.height,
-                bytes=len(data),
-                has_alpha=info.has_alpha,
-                phash=phash,
-                placeholder=lqip,
-                dominant_color=colour,
-                original_filename=(filename or "")[:255],
-                title=title[:200],
-                alt_text=alt_text[:500],
-                uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-                uploaded_via=token,
-            )
-            Provenance.objects.create(
-                asset=asset,
-                model=model,
-                prompt=prov.prompt,
-                negative_prompt=prov.negative_prompt,
-                seed="" if prov.seed is None else str(prov.seed),
-                params=prov.params,
-                generated_at=prov.generated_at,
-                source_platform=prov.source.platform,
-                source_job_id=prov.source.job_id,
-                prompt_visibility=prov.prompt_visibility,
-                c2pa_state=manifest.state,
-                c2pa_manifest=manifest.stored_manifest(),
-                c2pa_failures=manifest.failures,
-            )
-            derivatives.ensure_rows(asset)
-            derivatives.schedule(asset.id)
-            transaction.on_commit(lambda: asset_ingested.send(sender=Asset, asset_id=asset.id))
+            asset = _write_rows(prepared, asset_id, key, actor, token)
     except IntegrityError:
         _discard(stored_as)
-        existing = Asset.objects.filter(sha256=sha256).first()
+        existing = Asset.objects.filter(sha256=prepared.sha256).first()
         if existing is not None:  # the same content won a race with us
             return IngestResult(existing, created=False)
         raise
     except BaseException:
         _discard(stored_as)
         raise
+    _log_ingested(asset, prepared)
+    return IngestResult(asset, created=True)
+
+
+def _write_rows(
+    prepared: PreparedIngest, asset_id: uuid.UUID, key: str, actor: Any, token: ApiToken | None
+) -> Asset:
+    info, prov, manifest = prepared.info, prepared.provenance, prepared.manifest
+    asset = Asset.objects.create(
+        id=asset_id,
+        sha256=prepared.sha256,
+        original_key=key,
+        format=info.format,
+        mime_type=info.mime_type,
+        width=info.width,
+        height=info.height,
+        bytes=len(prepared.data),
+        has_alpha=info.has_alpha,
+        phash=prepared.phash,
+        placeholder=prepared.placeholder,
+        dominant_color=prepared.colour,
+        original_filename=prepared.filename,
+        title=prepared.title,
+        alt_text=prepared.alt_text,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_via=token,
+    )
+    Provenance.objects.create(
+        asset=asset,
+        model=_generative_model(prov),
+        prompt=prov.prompt,
+        negative_prompt=prov.negative_prompt,
+        seed="" if prov.seed is None else str(prov.seed),
+        params=prov.params,
+        generated_at=prov.generated_at,
+        source_platform=prov.source.platform,
+        source_job_id=prov.source.job_id,
+        prompt_visibility=prov.prompt_visibility,
+        c2pa_state=manifest.state,
+        c2pa_manifest=manifest.stored_manifest(),
+        c2pa_failures=manifest.failures,
+    )
+    renditions.ensure_rows(asset)
+    renditions.schedule(asset.id)
+    transaction.on_commit(lambda: asset_ingested.send(sender=Asset, asset_id=asset.id))
+    return asset
+
+
+def _log_ingested(asset: Asset, prepared: PreparedIngest) -> None:
+    info, model = prepared.info, asset.provenance.model
     logger.info(
         "ingested asset %s (%s %dx%d, %d bytes) model=%s",
         asset.id,
         info.format,
         info.width,
         info.height,
-        len(data),
+        len(prepared.data),
         model,
         extra={
             "event": "asset.ingested",
@@ -225,11 +310,10 @@ def ingest(
             "image_format": info.format,
             "width": info.width,
             "height": info.height,
-            "bytes": len(data),
+            "bytes": len(prepared.data),
             "model": str(model),
         },
     )
-    return IngestResult(asset, created=True)
 
 
 def _generative_model(prov: ProvenanceIn) -> GenerativeModel:
@@ -239,6 +323,20 @@ def _generative_model(prov: ProvenanceIn) -> GenerativeModel:
             return GenerativeModel.objects.get_or_create(name=name, version=version)[0]
     except IntegrityError:
         return GenerativeModel.objects.get(name=name, version=version)
+
+
+def _storage_unavailable(exc: Exception) -> IngestError:
+    logger.error(
+        "storage unavailable at ingest: %s",
+        exc,
+        extra={"event": "ingest.storage_unavailable", "error": type(exc).__name__},
+    )
+    return IngestError(
+        "storage_unavailable",
+        "File storage is unavailable; nothing was stored. Try again shortly.",
+        status=503,
+        headers={"Retry-After": str(storage.RETRY_AFTER)},
+    )
 
 
 def _discard(key: str) -> None:

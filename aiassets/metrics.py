@@ -22,6 +22,11 @@ LIMIT_HITS = Counter(
     "on_demand_budget, on_demand_concurrency).",
     ["limit"],
 )
+LIMITER_UNAVAILABLE = Counter(
+    "aiassets_limiter_unavailable_total",
+    "Rate-limit checks let through because the counter store (the cache: Redis) failed.",
+    ["limit"],
+)
 BUILD_FAILURES = Counter(
     "aiassets_variant_build_failures_total", "Variant builds that failed, by format.", ["format"]
 )

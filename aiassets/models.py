@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -207,7 +208,7 @@ class Asset(models.Model):
             variants = self.variants.filter(status=Variant.Status.READY)
         if not any(v.c2pa == "signed" for v in variants):
             return ""
-        from .credentials import signer_label
+        from .c2pa import signer_label
 
         return f"Signed by {signer_label()}"
 
@@ -254,7 +255,7 @@ class Provenance(models.Model):
     prompt_visibility = models.CharField(
         max_length=10, choices=PromptVisibility.choices, default=PromptVisibility.INHERIT
     )
-    # The C2PA manifest store found in the original at ingest (aiassets.credentials.read).
+    # The C2PA manifest store found in the original at ingest (aiassets.c2pa.read).
     c2pa_state = models.CharField(
         "Content Credentials",
         max_length=10,
@@ -382,6 +383,16 @@ class ApiToken(models.Model):
     bytes_per_day = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Uploaded bytes per day; empty: the site default."
     )
+    # Scopes (api.auth checks them): "ingest" uploads, "read" reads the token's own uploads in
+    # full and public assets through their public fields.
+    scope_ingest = models.BooleanField(
+        "ingest scope", default=True, help_text="May upload images (POST /api/v1/assets)."
+    )
+    scope_read = models.BooleanField(
+        "read scope",
+        default=True,
+        help_text="May read its own uploads in full, and public assets' public fields.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )
@@ -397,6 +408,15 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
 
+    SCOPES = ("ingest", "read")
+
+    @property
+    def scopes(self) -> list[str]:
+        return [name for name in self.SCOPES if getattr(self, f"scope_{name}")]
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
     def limits(self) -> tuple[int, int]:
         """(requests per minute, bytes per day) for this token; 0 means unlimited."""
         from django.conf import settings as conf
@@ -408,6 +428,14 @@ class ApiToken(models.Model):
             conf.API_RATE_BYTES_PER_DAY if bpd is None else bpd,
         )
 
+    def set_scopes(self, scopes: Iterable[str]) -> None:
+        wanted = set(scopes)
+        unknown = wanted - set(self.SCOPES)
+        if unknown:
+            raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+        for name in self.SCOPES:
+            setattr(self, f"scope_{name}", name in wanted)
+
     def set_new_token(self) -> str:
         """Give this row a fresh token; returns the raw token, which is never stored."""
         raw = self.PREFIX + secrets.token_urlsafe(32)
@@ -416,9 +444,13 @@ class ApiToken(models.Model):
         return raw
 
     @classmethod
-    def issue(cls, name: str, created_by=None) -> tuple[ApiToken, str]:
-        """Create a token; returns the row and the raw token."""
+    def issue(
+        cls, name: str, created_by=None, scopes: Iterable[str] | None = None
+    ) -> tuple[ApiToken, str]:
+        """Create a token (every scope unless ``scopes`` names some); the row and the raw token."""
         token = cls(name=name, created_by=created_by)
+        if scopes is not None:
+            token.set_scopes(scopes)
         raw = token.set_new_token()
         token.save()
         return token, raw

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from . import validation
 
 
 def _no_control(value: str) -> str:
@@ -53,15 +56,14 @@ class ProvenanceIn(BaseModel):
     def _seed(cls, value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError("must be an integer")
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,20}", value.strip()):
             return int(value)
         return value
 
     @field_validator("generated_at")
     @classmethod
     def _when(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
+        value = validation.check_datetime(value)
         if value > datetime.now(UTC) + timedelta(days=1):
             raise ValueError("is in the future")
         return value

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import uuid
 
+from boto3.exceptions import Boto3Error
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import Storage, storages
 from storages.backends.s3 import S3Storage
 
 from . import formats
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# What a storage write raises when the store is down or refuses (S3: connection errors,
+# 5xx, access denied; a disk: OSError). Callers answer 503 with Retry-After, never 500.
+UNAVAILABLE: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientError, Boto3Error)
+RETRY_AFTER = 30  # seconds a client should wait before retrying after UNAVAILABLE
 
 
 def originals() -> Storage:

@@ -8,7 +8,9 @@ every rendition, total bytes, and SSIM (luma, gaussian 11/1.5) of each rendition
 plain Pillow LANCZOS resize of the source to the same size. Writes bench/results/derivatives.json.
 
 How each library is driven (its own code path, not a reimplementation):
-- ours:      aiassets.imaging.render_set(png, Limits(), DERIVATIVE_WIDTHS, DERIVATIVE_FORMATS)
+- ours:      aiassets.imaging.render_set(png, Limits(), DERIVATIVE_WIDTHS, DERIVATIVE_FORMATS),
+             the build loop production runs (aiassets.renditions.build.render adds C2PA signing,
+             which bench/c2pa_cost.py measures, and storage)
 - pictures:  pictures.tasks._process_picture(...) - what every PICTURES["PROCESSOR"] runs - with
              PillowPicture renditions for the same widths x AVIF/WEBP/JPEG, on a
              FileSystemStorage in /dev/shm (it reads the source from and writes to a storage).

@@ -141,7 +141,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def make_assets(n: int) -> list:
-    from aiassets import derivatives, synth
+    from aiassets import renditions, synth
     from aiassets.ingest import ingest
     from aiassets.models import Asset
     from moderation import workflow
@@ -155,7 +155,7 @@ def make_assets(n: int) -> list:
     for i in range(n):
         png = synth.encode(synth.artwork(400, 300, 1000 + i, "flat"), "PNG")
         asset = ingest(png, provenance).asset
-        derivatives.build(asset.id)  # here, not on the (unworked) derivatives queue
+        renditions.build(asset.id)  # here, not on the (unworked) derivatives queue
         workflow.approve(asset)
         assets.append(Asset.objects.get(pk=asset.pk))
     return assets

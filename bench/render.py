@@ -6,7 +6,7 @@
 Settings: bench/render_settings.py (the project's settings plus Wagtail 8.0.1 and
 django-pictures 1.8.0, a temp SQLite file and media root, every storage a counting
 FileSystemStorage). Setup, not timed: migrations; ours as rows only (100 public assets, each
-with the ready Variant rows aiassets.derivatives.plan() wants); for the peers, one 2560x1440
+with the ready Variant rows aiassets.renditions.plan() wants); for the peers, one 2560x1440
 synthetic image through their own pipelines (Wagtail's get_renditions, django-pictures'
 processor), then 99 copies as rows. No file is read while rendering: the storage counter
 shows whether anything tries.
@@ -153,9 +153,9 @@ FORMATS = settings.DERIVATIVE_FORMATS
 
 
 def recipe(fmt: str, options: dict) -> str:
-    """An 8-hex-digit recipe like aiassets.derivatives.recipe() makes (only its text matters
+    """An 8-hex-digit recipe like aiassets.renditions.recipe() makes (only its text matters
     here: it is part of every URL). Computed locally so the benchmark does not depend on
-    what derivatives.recipe() needs (signing credentials, in newer trees)."""
+    what renditions.recipe() needs (signing credentials, in newer trees)."""
     blob = json.dumps({"v": "1", "f": fmt, "o": options}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:8]
 

@@ -49,12 +49,15 @@ INSTALLED_APPS = [
     "delivery",
     "public",
     "ops",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "aiassets.middleware.IngestGuardMiddleware",
+    "api.middleware.ApiErrorMiddleware",
+    "api.middleware.IngestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,6 +207,8 @@ globals().update(
         INGEST_MAX_SIDE=env.int,
         INGEST_ALLOW_ANIMATED=env.bool,
         INGEST_MAX_PARAMS_BYTES=env.int,
+        INGEST_MAX_PARAMS_DEPTH=env.int,
+        INGEST_MAX_PROVENANCE_BYTES=env.int,
     )
 )
 # Per API token (overridable per token in the admin); 0 = unlimited. Past them: 429.
@@ -274,10 +279,6 @@ ON_DEMAND_RETRY_AFTER = env.int("ON_DEMAND_RETRY_AFTER", default=2)
 ON_DEMAND_BUDGET_PER_MINUTE = env.int("ON_DEMAND_BUDGET_PER_MINUTE", default=120)  # 0: none
 # aiassets builds variant URLs through this hook, so it never imports delivery itself.
 AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
-# Erasure asks moderation to take an asset down (audited) through this hook.
-AIASSETS_WITHDRAW = "moderation.workflow.withdraw"
-# ... and to rebuild an asset's variants when what they may show changes (faces, prompts).
-AIASSETS_REPUBLISH = "moderation.workflow.republish"
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -416,16 +417,17 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 OPS_DASHBOARD_MAX_ROWS = env.int("OPS_DASHBOARD_MAX_ROWS", default=50_000)
 
 # --- Content Credentials ---
-# Every variant carries a C2PA manifest signed with our ES256 key (aiassets/credentials.py).
+# Every variant carries a C2PA manifest signed with our ES256 key (aiassets/c2pa/).
 # C2PA_SIGNER_KEY / C2PA_SIGNER_CHAIN: PEM paths of the key and of the signer certificate
 # followed by its intermediate(s) (c2pa refuses a lone self-signed certificate). Unset, and
-# while C2PA_DEV_CREDENTIALS is on (the default unless HTTPS=true), UNTRUSTED DEVELOPMENT
-# credentials are made in C2PA_DEV_DIR on first use, like SECRET_KEY (or up front with
-# `manage.py make_dev_signer`); `check --deploy` reports them as an error.
-# C2PA_TRUST_ANCHORS: PEM path of the roots whose signatures read as "trusted" (the dev root
-# is C2PA_DEV_DIR/root.pem). C2PA_REQUIRED: a signing failure fails the variant; off, the
-# variant ships unmarked and the row records why. The signing settings are part of every
-# variant recipe, so turning signing on or changing the key gives new variant keys.
+# while C2PA_DEV_CREDENTIALS is on (the default unless HTTPS=true), an UNTRUSTED DEVELOPMENT
+# chain derived from SECRET_KEY signs: computed in memory, the same on every host that shares
+# SECRET_KEY, written nowhere. HTTPS=true refuses it (system check aiassets.E103).
+# C2PA_TRUST_ANCHORS: PEM path of the roots whose signatures read as "trusted" (`manage.py
+# make_dev_signer --shared` writes the dev root to C2PA_DEV_DIR/root.pem). C2PA_REQUIRED: a
+# signing failure fails the variant; off, the variant ships unmarked and the row records why.
+# The signing settings are part of every variant recipe, so turning signing on or changing
+# the key gives new variant keys.
 C2PA_SIGNING = env.bool("C2PA_SIGNING", default=True)
 C2PA_SIGNER_KEY = env("C2PA_SIGNER_KEY", default="")
 C2PA_SIGNER_CHAIN = env("C2PA_SIGNER_CHAIN", default="")
@@ -437,3 +439,42 @@ C2PA_DEV_CREDENTIALS = env.bool(
 C2PA_DEV_DIR = Path(env("C2PA_DEV_DIR", default=str(VAR_DIR / "c2pa-dev")))
 # verify_image and the admin verify page: the largest pHash distance that counts as a match.
 C2PA_MATCH_MAX_DISTANCE = env.int("C2PA_MATCH_MAX_DISTANCE", default=10)
+
+# --- Email and links in email ---
+# EMAIL_URL: e.g. smtp+tls://user:password@smtp.example.com:587 (console in development).
+# SITE_URL: the public origin that links in emails (takedown receipts) point at.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+    "timeout": env.int("EMAIL_TIMEOUT", default=10),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": (
+            {k: v for k, v in _email_options.items() if v not in (None, "")}
+            if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="aiassets <noreply@localhost>")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Webhooks ---
+# Endpoints get signed events (HMAC-SHA256, Webhook-Signature: t=...,v1=...). Outside
+# development they may only be public addresses: WEBHOOKS_ALLOW_PRIVATE_HOSTS lets them reach
+# loopback and private networks (on unless HTTPS=true). Failed sends are retried after each of
+# WEBHOOKS_RETRY_INTERVALS seconds, then marked failed (the admin can redeliver).
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool(
+    "WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=not env.bool("HTTPS", default=False)
+)
+WEBHOOKS_RETRY_INTERVALS = env.list(
+    "WEBHOOKS_RETRY_INTERVALS", cast=int, default=[10, 30, 120, 600, 1800, 3600, 7200]
+)
+WEBHOOKS_TIMEOUT = env.int("WEBHOOKS_TIMEOUT", default=10)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from aiassets.api import api
+from api.site import api
 
 urlpatterns = [
     path("admin/django-rq/", include("django_rq.urls")),

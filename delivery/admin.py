@@ -17,6 +17,7 @@ class PurgeRequestAdmin(admin.ModelAdmin):
         "asset_id",
         "delivery_version",
         "backend_label",
+        "reason",
         "status",
         "attempts",
         "short_error",

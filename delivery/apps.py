@@ -6,12 +6,13 @@ class DeliveryConfig(AppConfig):
     verbose_name = "Delivery"
 
     def ready(self) -> None:
-        from aiassets.signals import asset_erased, asset_visibility_changed
+        from aiassets.signals import asset_erased, asset_visibility_changed, renditions_retiring
 
         from . import checks  # noqa: F401  (registers system checks)
-        from .receivers import purge_erased, purge_on_leaving_public_view
+        from .receivers import purge_erased, purge_on_leaving_public_view, record_retiring
 
         asset_erased.connect(purge_erased, dispatch_uid="delivery.purge_erased")
+        renditions_retiring.connect(record_retiring, dispatch_uid="delivery.record_retiring")
         asset_visibility_changed.connect(
             purge_on_leaving_public_view, dispatch_uid="delivery.purge_on_leaving_public_view"
         )

@@ -11,7 +11,7 @@ detached payload, ``<protected>..<signature>``. The payload is the canonical JSO
 ``base64url(payload)`` between the two dots and check the ES256 signature (raw r‖s) with the
 public key of the first certificate in the protected header's ``x5c`` (our C2PA signer; the
 rest of ``x5c`` is its chain). ``kid`` is the start of that certificate's SHA-256 fingerprint.
-In Python: ``aiassets.credentials.verify_record(document)``; any JOSE library does the same
+In Python: ``aiassets.c2pa.verify_record(document)``; any JOSE library does the same
 once the payload is re-attached.
 """
 
@@ -22,9 +22,11 @@ import datetime as dt
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
-from aiassets import credentials, imaging
+from aiassets import c2pa, imaging
 from aiassets.errors import json_error
 from aiassets.models import Asset
+
+from .signing import surrogate_key
 
 RECORD_TYPE = "aiassets.provenance-record/1"
 
@@ -58,8 +60,8 @@ def record(request: HttpRequest, asset_id) -> JsonResponse:
         raise Http404("no public asset with this id")
     body = build_record(asset)
     try:
-        signature = credentials.sign_record(body)
-    except credentials.CredentialsError as exc:
+        signature = c2pa.sign_record(body)
+    except c2pa.CredentialsError as exc:
         return json_error(503, "unsigned", f"No signing key: {exc.message}")
     response = JsonResponse(
         {"record": body, "signature": signature},
@@ -69,5 +71,5 @@ def record(request: HttpRequest, asset_id) -> JsonResponse:
     response["Cache-Control"] = "public, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     for header in ("xkey", "Surrogate-Key", "Cache-Tag"):
-        response[header] = f"asset-{asset.id}"
+        response[header] = surrogate_key(asset.id)
     return response

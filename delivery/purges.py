@@ -1,9 +1,15 @@
-"""The purge service: which URLs and keys die with a delivery version, and sending them.
+"""The purge service: recording what must be purged when it dies, and sending exactly that.
 
-A purge round is one PurgeRequest row per configured CDN backend. ``purge()`` resumes the
-pending rows of a round (an RQ retry, or an admin "retry") or opens a new round, tries each
-pending row once and records the outcome. Rows reach ``failed`` after CDN_PURGE_MAX_ATTEMPTS
-tries; the admin can send them back to ``pending``.
+Like Wagtail's ``PurgeBatch``, the URLs are collected by the code that makes them die, at that
+moment: renditions about to be retired or erased (signal ``renditions_retiring``, before their
+rows are deleted), an asset leaving public view (its ready rows under the old delivery
+version). ``record()`` persists them in one PurgeRequest per configured CDN backend, with the
+asset's surrogate key, and the purge job sends exactly those URLs and keys; nothing is
+re-derived later. Only a purge asked for by hand (``manage.py purge_asset``, or ``purge()`` of
+a version with nothing recorded) lists the asset's current rows.
+
+``purge()`` tries each pending row of a version once and records the outcome. Rows reach
+``failed`` after CDN_PURGE_MAX_ATTEMPTS tries; the admin can send them back to ``pending``.
 """
 
 from __future__ import annotations
@@ -11,25 +17,23 @@ from __future__ import annotations
 import copy
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from aiassets.models import Asset
+from aiassets.models import Asset, Variant
 
 from .cdn import PurgeError, get_backends
 from .metrics import PURGE_ATTEMPTS
 from .models import PurgeRequest
-from .signing import variant_path
+from .signing import public_urls, surrogate_key
 
 logger = logging.getLogger(__name__)
 
-
-def surrogate_key(asset_id: uuid.UUID | str) -> str:
-    """The key the origin view sends in ``xkey``/``Surrogate-Key``."""
-    return f"asset-{asset_id}"
+__all__ = ["purge", "record", "record_left_public_view", "schedule", "surrogate_key"]
 
 
 def job_id(asset_id: uuid.UUID | str, delivery_version: int) -> str:
@@ -37,15 +41,56 @@ def job_id(asset_id: uuid.UUID | str, delivery_version: int) -> str:
     return f"purge-{asset_id}-v{int(delivery_version)}"
 
 
-def urls_for(asset_id: uuid.UUID | str, delivery_version: int) -> list[str]:
-    """Every public variant URL the asset had under ``delivery_version`` (sorted)."""
+def urls_for(
+    asset_id: uuid.UUID | str, delivery_version: int, *, ready_only: bool = False
+) -> list[str]:
+    """The public URLs the asset's current rows have under ``delivery_version`` (sorted)."""
     asset = Asset.objects.filter(pk=asset_id).first()
     if asset is None:
         return []  # deleted: the surrogate key still reaches every cached object
     old = copy.copy(asset)
     old.delivery_version = int(delivery_version)
-    base = settings.DELIVERY_PUBLIC_BASE_URL.rstrip("/")
-    return sorted({base + variant_path(old, v) for v in asset.variants.all()})
+    rows = asset.variants.all()
+    if ready_only:
+        rows = rows.filter(status=Variant.Status.READY)
+    return public_urls(old, rows)
+
+
+def record(
+    asset_id: uuid.UUID | str, delivery_version: int, urls: Iterable[str], *, reason: str = ""
+) -> list[PurgeRequest]:
+    """Persist one purge batch: a pending PurgeRequest per CDN backend holding exactly
+    ``urls`` and the asset's surrogate key."""
+    aliases = list(settings.CDN_BACKENDS or {}) or [""]
+    return [
+        PurgeRequest.objects.create(
+            backend=alias,
+            asset_id=asset_id,
+            delivery_version=int(delivery_version),
+            urls=sorted(set(urls)),
+            surrogate_keys=[surrogate_key(asset_id)],
+            reason=reason[:100],
+        )
+        for alias in aliases
+    ]
+
+
+def record_and_schedule(
+    asset_id: uuid.UUID | str, delivery_version: int, urls: Iterable[str], *, reason: str
+) -> None:
+    record(asset_id, delivery_version, urls, reason=reason)
+    schedule(asset_id, delivery_version)
+
+
+def record_left_public_view(asset_id: uuid.UUID | str, delivery_version: int) -> None:
+    """The asset left public view (or its renditions changed) and every URL under
+    ``delivery_version`` died: record the ready ones not recorded yet, then schedule."""
+    recorded = PurgeRequest.objects.filter(asset_id=asset_id, delivery_version=delivery_version)
+    known = {url for urls in recorded.values_list("urls", flat=True) for url in urls}
+    new = set(urls_for(asset_id, delivery_version, ready_only=True)) - known
+    if new or not recorded.exists():
+        record(asset_id, delivery_version, new, reason="left public view")
+    schedule(asset_id, delivery_version)
 
 
 @dataclass
@@ -63,18 +108,8 @@ class PurgeReport:
 
 
 def _open_round(asset_id: str, version: int) -> list[PurgeRequest]:
-    urls, keys = urls_for(asset_id, version), [surrogate_key(asset_id)]
-    aliases = list(settings.CDN_BACKENDS or {}) or [""]
-    return [
-        PurgeRequest.objects.create(
-            backend=alias,
-            asset_id=asset_id,
-            delivery_version=version,
-            urls=urls,
-            surrogate_keys=keys,
-        )
-        for alias in aliases
-    ]
+    """A purge asked for by hand: the asset's current rows under ``version``."""
+    return record(asset_id, version, urls_for(asset_id, version), reason="by hand")
 
 
 def purge(
@@ -84,25 +119,28 @@ def purge(
     new_round: bool = False,
     max_attempts: int | None = None,
 ) -> PurgeReport:
-    """Purge the asset's URLs under ``delivery_version`` and its surrogate key from every CDN.
+    """Send the pending purge batches of the asset's ``delivery_version`` to their CDNs.
 
-    Resumes the pending rows of the current round, or opens a new round (always with
-    ``new_round``). A row that fails its ``max_attempts``-th try (default
-    CDN_PURGE_MAX_ATTEMPTS) is marked failed; before that it stays pending for the next try.
+    Batches recorded while this runs are sent too. With nothing recorded for that version at
+    all (or with ``new_round``) a batch of the asset's current rows is opened first. A row
+    that fails its ``max_attempts``-th try (default CDN_PURGE_MAX_ATTEMPTS) is marked failed;
+    before that it stays pending for the next try.
     """
     asset_id, version = str(asset_id), int(delivery_version)
     limit = max_attempts or settings.CDN_PURGE_MAX_ATTEMPTS
     report = PurgeReport(asset_id, version)
-    rows = list(
-        PurgeRequest.objects.filter(
-            asset_id=asset_id, delivery_version=version, status=PurgeRequest.Status.PENDING
-        ).order_by("id")
-    )
-    if new_round or not rows:
+    mine = PurgeRequest.objects.filter(asset_id=asset_id, delivery_version=version)
+    if new_round or not mine.exists():
         rows = _open_round(asset_id, version)
-    backends = get_backends()
-    for row in rows:
-        _attempt(row, backends, report, limit)
+    else:
+        rows = list(mine.filter(status=PurgeRequest.Status.PENDING).order_by("id"))
+    backends, tried = get_backends(), set()
+    while rows:
+        for row in rows:
+            _attempt(row, backends, report, limit)
+            tried.add(row.pk)
+        fresh = mine.filter(status=PurgeRequest.Status.PENDING, attempts=0).exclude(pk__in=tried)
+        rows = list(fresh.order_by("id"))
     return report
 
 

@@ -9,7 +9,10 @@ the minute so a URL stays the same (and cacheable) for a while.
 from __future__ import annotations
 
 import math
+import re
 import time
+import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core import signing
@@ -18,6 +21,10 @@ from aiassets import formats
 from aiassets.models import Asset, Variant
 
 SALT = "aiassets.delivery.url"
+# ASCII only: str.isdigit() accepts "²" (then int() fails) and int() accepts other scripts'
+# digits, which would let one signature match many cache keys.
+_EXPIRES = re.compile(r"[0-9]{1,12}", re.ASCII)
+_SIG = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
 URL_PREFIX = "/media/v"
 
 
@@ -46,6 +53,19 @@ def variant_path(asset: Asset, variant: Variant) -> str:
     return variant_dir(asset) + variant_file(variant)
 
 
+def public_urls(asset: Asset, variants: Iterable[Variant]) -> list[str]:
+    """The public URLs of ``variants`` as ``asset`` (its delivery_version) serves them now,
+    sorted: what a purge must reach once they die."""
+    prefix = public_base() + variant_dir(asset)
+    return sorted({prefix + variant_file(v) for v in variants})
+
+
+def surrogate_key(asset_id: uuid.UUID | str) -> str:
+    """The cache tag of every response about an asset (``xkey``, ``Surrogate-Key``,
+    ``Cache-Tag``): purging it drops them all from a key-aware CDN."""
+    return f"asset-{asset_id}"
+
+
 def transform_url(asset: Asset, width: int, fmt: str = "jpeg", ttl: int | None = None) -> str:
     """A signed URL asking the origin for a width that may not be precomputed."""
     ext = formats.OUTPUT[fmt].ext
@@ -64,7 +84,7 @@ def sign_path(path: str, ttl: int | None = None, now: float | None = None) -> st
 
 def verify(path: str, expires: str, sig: str, now: float | None = None) -> int:
     """Check a signature; return seconds of life left. Raise BadSignature or SignatureExpired."""
-    if not expires.isdigit() or not sig or len(sig) > 128:
+    if not _EXPIRES.fullmatch(expires) or not _SIG.fullmatch(sig):
         raise signing.BadSignature("malformed signature")
     _signer().unsign(f"{_canonical('GET', path, int(expires))}:{sig}")
     left = int(expires) - int(time.time() if now is None else now)

@@ -1,6 +1,8 @@
 """On-demand sizes: a signed transform URL asks for a width that is not precomputed.
 
-The rendition is built once, stored as a Variant and reused. Builds are capped by
+The rendition is built once, stored as a Variant and reused. Its identity is the planned
+one's (aiassets.renditions.spec_for): the same recipe, with the same privacy inputs, so a
+prompt or redaction change retires it like any planned rendition. Builds are capped by
 ON_DEMAND_MAX_CONCURRENT across every process sharing the cache (use the Redis cache in
 production). Past the cap the caller gets the nearest ready width instead (see views).
 """
@@ -13,7 +15,7 @@ from contextlib import contextmanager, suppress
 from django.conf import settings
 from django.core.cache import cache
 
-from aiassets import derivatives, metrics, ratelimit
+from aiassets import metrics, ratelimit, renditions
 from aiassets.models import Asset, Variant
 
 SLOTS_KEY = "aiassets:ondemand:active"
@@ -37,21 +39,23 @@ def build_slot() -> Iterator[None]:
             cache.decr(SLOTS_KEY)
 
 
-def check_width(asset: Asset, width: int) -> str | None:
-    """Why ``width`` cannot be made for ``asset``, or None when it can."""
+def check_width(asset: Asset, width: int, fmt: str | None = None) -> str | None:
+    """Why ``width`` (in ``fmt``) cannot be made for ``asset``, or None when it can."""
     if width < settings.ON_DEMAND_MIN_WIDTH:
         return f"width must be at least {settings.ON_DEMAND_MIN_WIDTH}"
     if width > settings.ON_DEMAND_MAX_WIDTH:
         return f"width must be at most {settings.ON_DEMAND_MAX_WIDTH}"
     if width > asset.width:
         return f"width must not exceed the original's {asset.width} (no upscaling)"
+    if fmt is not None:
+        return renditions.spec_for(asset, width, fmt).too_large or None
     return None
 
 
 def ready(asset: Asset, width: int, fmt: str) -> Variant | None:
-    recipe = derivatives.recipe(fmt, settings.DERIVATIVE_FORMATS[fmt])
+    spec = renditions.spec_for(asset, width, fmt)
     return Variant.objects.filter(
-        asset=asset, width=width, format=fmt, recipe=recipe, status=Variant.Status.READY
+        asset=asset, width=width, format=fmt, recipe=spec.recipe, status=Variant.Status.READY
     ).first()
 
 
@@ -75,7 +79,7 @@ def get_or_build(asset: Asset, width: int, fmt: str) -> Variant:
         raise Busy("budget")
     try:
         with build_slot():
-            return derivatives.build_one(asset, width, fmt)
+            return renditions.build_one(asset, width, fmt)
     except Busy:
         metrics.LIMIT_HITS.labels("on_demand_concurrency").inc()
         raise

@@ -45,9 +45,9 @@ def serve_variant(
         "ETag": etag,
         "Cache-Control": cache_control,
         "X-Content-Type-Options": "nosniff",
-        "xkey": f"asset-{asset.id}",
-        "Surrogate-Key": f"asset-{asset.id}",
-        "Cache-Tag": f"asset-{asset.id}",  # Cloudflare's name for the same thing
+        "xkey": url_signing.surrogate_key(asset.id),
+        "Surrogate-Key": url_signing.surrogate_key(asset.id),
+        "Cache-Tag": url_signing.surrogate_key(asset.id),  # Cloudflare's name for the same
     }
     wanted = {
         t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")
@@ -143,7 +143,7 @@ def transform(
     asset = Asset.objects.filter(pk=asset_id).first()
     if asset is None or not _current(asset, sha16, version):
         raise Http404("no such asset version")
-    problem = transforms.check_width(asset, width)
+    problem = transforms.check_width(asset, width, fmt)
     if problem:
         return HttpResponse(f"Bad request: {problem}.", status=400, content_type="text/plain")
     try:

@@ -9,11 +9,14 @@ class ModerationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from aiassets.signals import asset_ingested
+        from aiassets.signals import asset_ingested, model_rules_changed
 
         from . import checks  # noqa: F401  (registers system checks)
         from .permissions import grant_moderator_permissions
-        from .receivers import on_asset_ingested
+        from .receivers import on_asset_ingested, on_model_rules_changed
 
         asset_ingested.connect(on_asset_ingested, dispatch_uid="moderation.classify_on_ingest")
+        model_rules_changed.connect(
+            on_model_rules_changed, dispatch_uid="moderation.republish_on_model_rules_changed"
+        )
         post_migrate.connect(grant_moderator_permissions, sender=self)

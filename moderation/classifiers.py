@@ -116,7 +116,7 @@ def configured() -> list[Classifier]:
 
 def load_image(asset: Asset) -> Image.Image:
     """The asset's original, decoded with ingest's limits and shrunk for the classifiers."""
-    from aiassets.derivatives import limits
+    from aiassets.renditions import limits
 
     with storage.originals().open(asset.original_key, "rb") as fh:
         data = fh.read()

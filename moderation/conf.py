@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "MODERATION_TAKEDOWN_MAX_PIXELS": 50_000_000,
     "MODERATION_CLIENT_IP_HEADER": "",
     "MODERATION_FACE_MIN_SCORE": 0.3,
+    # Extra addresses told of each new takedown request (besides users who may handle them).
+    "MODERATION_NOTIFY_EMAILS": [],
 }
 
 

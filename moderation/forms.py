@@ -14,6 +14,8 @@ from .reasons import REJECT_REASONS, TAKEDOWN_REASONS
 class EvidenceMixin:
     """Reads ``evidence_image`` / ``evidence_url`` into ``cleaned_data["evidence"]``."""
 
+    public_evidence_only = False  # True: a URL may name public assets only (see takedown)
+
     def clean_evidence(self) -> None:
         data = self.cleaned_data
         upload = data.get("evidence_image")
@@ -35,7 +37,7 @@ class EvidenceMixin:
                 self.add_error("evidence_image", forms.ValidationError(exc.message, code=exc.code))
         if url:
             try:
-                evidence.append(takedown.evidence_from_url(url))
+                evidence.append(takedown.evidence_from_url(url, self.public_evidence_only))
             except takedown.EvidenceError as exc:
                 self.add_error("evidence_url", forms.ValidationError(exc.message, code=exc.code))
         data["evidence"] = evidence
@@ -69,6 +71,19 @@ class TakedownForm(EvidenceMixin, forms.Form):
             self.add_error("details", "Please explain the reason.")
         self.clean_evidence()
         return data
+
+    def file_request(self, source: str) -> TakedownRequest:
+        """File the validated request (the form's and the API's one way in)."""
+        data = self.cleaned_data
+        return takedown.file_request(
+            requester_name=data["requester_name"],
+            requester_email=data["requester_email"],
+            reason=data["reason"],
+            details=data.get("details") or "",
+            evidence=data["evidence"],
+            evidence_url=(data.get("evidence_url") or "").strip(),
+            source=source,
+        )
 
 
 class AdminTakedownForm(EvidenceMixin, forms.ModelForm):

@@ -17,11 +17,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from aiassets import faces
 from aiassets.models import Asset, ModerationStatus, Provenance
-from aiassets.queueing import enqueue_on_commit
+from aiassets.queueing import enqueue, enqueue_on_commit
 
-from . import classifiers, conf, policy, workflow
+from . import classifiers, conf, faces, policy, workflow
 from .models import Classification, Decision
 
 logger = logging.getLogger(__name__)
@@ -187,3 +186,43 @@ def _send_to_review_after_failure(asset: Asset, exc: Exception) -> None:
             reason_code=CLASSIFIER_ERROR,
             note=f"Classification failed: {type(exc).__name__}: {exc}"[:2000],
         )
+
+
+# --- republishing when a generative model's rules change -------------------------------------
+
+
+def schedule_model_republish(model_id: int) -> None:
+    """Republish every asset of a generative model in the background, once this commits."""
+    enqueue_on_commit(
+        "moderation",
+        "moderation.jobs.republish_model",
+        int(model_id),
+        job_id=f"republish-model-{int(model_id)}",
+        retries=conf.get("MODERATION_JOB_RETRIES"),
+        retry_intervals=list(conf.get("MODERATION_RETRY_INTERVALS")),
+    )
+
+
+def republish_model(model_id: int) -> dict[str, Any]:
+    """The RQ job: one republish job per (non-erased) asset of the model."""
+    ids = Asset.objects.filter(provenance__model_id=model_id, erased_at__isnull=True)
+    count = 0
+    for asset_id in ids.values_list("pk", flat=True).iterator(chunk_size=500):
+        enqueue(
+            "moderation",
+            "moderation.jobs.republish_asset",
+            str(asset_id),
+            job_id=f"republish-{asset_id}",
+            retries=conf.get("MODERATION_JOB_RETRIES"),
+            retry_intervals=list(conf.get("MODERATION_RETRY_INTERVALS")),
+        )
+        count += 1
+    return {"model_id": model_id, "assets": count}
+
+
+def republish_asset(asset_id: str) -> dict[str, Any]:
+    """The RQ job: make one asset's variants match its model's current rules."""
+    if not Asset.objects.filter(pk=asset_id, erased_at__isnull=True).exists():
+        return {"asset_id": asset_id, "changed": False}
+    changed = workflow.republish(asset_id, reason="generative model rules changed")
+    return {"asset_id": asset_id, "changed": changed}

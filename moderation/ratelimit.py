@@ -13,7 +13,9 @@ from aiassets.ratelimit import RateResult
 
 from . import conf
 
-__all__ = ["RateResult", "client_ip", "hit"]
+__all__ = ["TAKEDOWN", "RateResult", "client_ip", "hit"]
+
+TAKEDOWN = "takedown"  # the form and the API share one budget per client
 
 
 def client_ip(request: HttpRequest) -> str:

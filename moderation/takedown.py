@@ -21,10 +21,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from aiassets import derivatives, imaging, storage
+from aiassets import imaging, renditions, storage
 from aiassets.models import Asset, ModerationStatus
 
-from . import conf, workflow
+from . import conf, notify, workflow
 from .models import TakedownMatch, TakedownRequest
 
 logger = logging.getLogger(__name__)
@@ -102,14 +102,18 @@ def evidence_from_image(data: bytes) -> Evidence:
     return Evidence(phash=phash, mirrored_phash=mirrored, data=data, extension=ext)
 
 
-def asset_from_url(url: str) -> Asset:
-    """The asset a URL of ours points at (its id is in the path), or EvidenceError."""
+def asset_from_url(url: str, public_only: bool = False) -> Asset:
+    """The asset a URL of ours points at (its id is in the path), or EvidenceError.
+
+    With ``public_only`` (the public API) an unpublished asset answers exactly as an unknown
+    id does, so the answer never tells whether an unpublished id exists."""
     url = (url or "").strip()
     found = _UUID.search(url.split("?", 1)[0]) if len(url) <= 2000 else None
     asset = None
     if found:
+        assets = Asset.objects.public() if public_only else Asset.objects.all()
         try:
-            asset = Asset.objects.filter(pk=uuid.UUID(found.group(0))).first()
+            asset = assets.filter(pk=uuid.UUID(found.group(0))).first()
         except ValueError:
             asset = None
     if asset is None:
@@ -117,11 +121,11 @@ def asset_from_url(url: str) -> Asset:
     return asset
 
 
-def evidence_from_url(url: str) -> Evidence:
-    asset = asset_from_url(url)
+def evidence_from_url(url: str, public_only: bool = False) -> Evidence:
+    asset = asset_from_url(url, public_only)
     try:
         with storage.originals().open(asset.original_key, "rb") as fh:
-            phash, mirrored, _ = _hashes(fh.read(), derivatives.limits())
+            phash, mirrored, _ = _hashes(fh.read(), renditions.limits())
     except (OSError, EvidenceError):
         logger.warning("original of %s unreadable; matching on its stored phash only", asset.pk)
         phash, mirrored = asset.phash, asset.phash
@@ -200,6 +204,7 @@ def file_request(
             storage.originals().delete(key)
         raise
     logger.info("takedown request %s filed via %s: %d match(es)", req.pk, source, req.match_count)
+    notify.request_filed(req)
     return req
 
 
@@ -261,6 +266,7 @@ def take_down_matches(
             status=TakedownRequest.Status.ACTIONED, handled_by=user, handled_at=timezone.now()
         )
         req.refresh_from_db()
+        notify.request_resolved(req)
     return outcome
 
 
@@ -272,3 +278,4 @@ def dismiss(req: TakedownRequest, user: Any, note: str = "") -> None:
         resolution_note=note,
     )
     req.refresh_from_db()
+    notify.request_resolved(req)

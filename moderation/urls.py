@@ -5,7 +5,7 @@ from . import previews, views
 app_name = "moderation"
 urlpatterns = [
     path("takedown/", views.takedown_form, name="takedown"),
-    path("api/v1/takedowns", views.takedown_api, name="takedown_api"),
+    path("takedown/status/<str:token>/", views.takedown_status, name="takedown_status"),
     path(
         "moderation/preview/<uuid:asset_id>/original",
         previews.preview_original,

@@ -167,38 +167,24 @@ def set_face_redaction(
 
 
 def republish(asset: Asset | uuid.UUID | str, *, by: Any = None, reason: str = "") -> bool:
-    """Make the variants match what the asset may now show (the AIASSETS_REPUBLISH hook).
+    """Make the variants match what the asset may now show (faces, prompt visibility).
 
-    Renditions whose recipe changed (a redaction or prompt-visibility decision) are retired
-    and rebuilt under new keys. A public asset then gets a new delivery_version, so its old
-    URLs die at the origin and the CDN purges them. Returns True when anything changed."""
-    from aiassets import derivatives
+    Renditions whose recipe changed (planned and on-demand) are retired, which hands their
+    served URLs to delivery for the purge, and rebuilt under new keys. A public asset then gets
+    a new delivery_version, so its old URLs die at the origin and the CDN purges them.
+    Returns True when anything changed."""
+    from aiassets import renditions
 
     asset_id = asset.pk if isinstance(asset, Asset) else asset
     with transaction.atomic():
         locked = Asset.objects.select_for_update().get(pk=asset_id)
-        retired = derivatives.retire_obsolete(locked)
-        derivatives.ensure_rows(locked)
-        derivatives.schedule(locked.pk)
-        if not retired:
-            return False
-        version = locked.delivery_version
-        if locked.is_public:
-            _write_asset(locked.pk, delivery_version=version + 1)
-            transaction.on_commit(
-                partial(
-                    asset_visibility_changed.send,
-                    sender=Asset,
-                    asset_id=locked.pk,
-                    old_status=locked.moderation_status,
-                    new_status=locked.moderation_status,
-                    was_public=True,
-                    is_public=True,
-                    old_delivery_version=version,
-                    delivery_version=version + 1,
-                ),
-                robust=True,
-            )
+        retired = renditions.retire_obsolete(locked)
+        renditions.ensure_rows(locked)
+        if retired and locked.is_public:
+            _bump_public_version(locked)
+        renditions.schedule(locked.pk)
+    if not retired:
+        return False
     logger.info(
         "republished %s (%s): %d rendition(s) retired",
         asset_id,
@@ -209,9 +195,54 @@ def republish(asset: Asset | uuid.UUID | str, *, by: Any = None, reason: str = "
     return True
 
 
+def _bump_public_version(locked: Asset) -> None:
+    """A public asset's renditions changed: serve it under a new delivery_version."""
+    version = locked.delivery_version
+    _write_asset(locked.pk, delivery_version=version + 1)
+    transaction.on_commit(
+        partial(
+            asset_visibility_changed.send,
+            sender=Asset,
+            asset_id=locked.pk,
+            old_status=locked.moderation_status,
+            new_status=locked.moderation_status,
+            was_public=True,
+            is_public=True,
+            old_delivery_version=version,
+            delivery_version=version + 1,
+        ),
+        robust=True,
+    )
+
+
+def erase(asset: Asset, *, by: Any = None, note: str = "") -> int:
+    """Erasure's visibility change: take the asset down (audited) unless it already is, then
+    unpublish it and bump its delivery_version once more, so every URL (signed ones too) dies.
+    Call inside the erasure's transaction. Returns the new delivery_version."""
+    withdraw(asset, by=by, note=note)
+    locked = Asset.objects.select_for_update().only(*_LOCKED_FIELDS).get(pk=asset.pk)
+    version = locked.delivery_version + 1
+    _write_asset(locked.pk, published=False, delivery_version=version)
+    transaction.on_commit(
+        partial(
+            asset_visibility_changed.send,
+            sender=Asset,
+            asset_id=locked.pk,
+            old_status=locked.moderation_status,
+            new_status=locked.moderation_status,
+            was_public=False,
+            is_public=False,
+            old_delivery_version=locked.delivery_version,
+            delivery_version=version,
+        ),
+        robust=True,
+    )
+    return version
+
+
 def withdraw(asset: Asset, *, by: Any = None, note: str = "") -> Decision | None:
-    """Take an asset down ahead of its erasure (the AIASSETS_WITHDRAW hook). No-op when it is
-    already taken down."""
+    """Take an asset down ahead of its erasure (see erase()). No-op when it is already taken
+    down."""
     asset.refresh_from_db(fields=["moderation_status"])
     if asset.moderation_status == S.TAKEN_DOWN:
         return None

@@ -82,15 +82,14 @@ def _isolated(request, settings, tmp_path) -> Iterator[Path]:
         yield root
         return
     from aiassets.signals import asset_ingested
+    from moderation.receivers import on_asset_ingested
 
-    saved = asset_ingested.receivers
-    asset_ingested.receivers = []
-    asset_ingested.sender_receivers_cache.clear()
+    uid = "moderation.classify_on_ingest"
+    asset_ingested.disconnect(dispatch_uid=uid)
     try:
         yield root
     finally:
-        asset_ingested.receivers = saved
-        asset_ingested.sender_receivers_cache.clear()
+        asset_ingested.connect(on_asset_ingested, dispatch_uid=uid)
 
 
 @pytest.fixture

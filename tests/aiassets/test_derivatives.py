@@ -1,4 +1,4 @@
-"""derivatives.build and its jobs: sets, idempotence, failures, retries, a real RQ worker."""
+"""renditions.build and its jobs: sets, idempotence, failures, retries, a real RQ worker."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from aiassets import derivatives, imaging, queueing
+from aiassets import imaging, queueing, renditions
 from aiassets.models import Variant
 from tests import images
 
@@ -48,9 +48,9 @@ def test_small_sources_are_never_upscaled(ingest_now):
 def test_rebuild_is_idempotent(ingest_now, media_root):
     asset = ingest_now(images.png(640, 480)).asset
     before = files_of(asset, media_root)
-    report = derivatives.build(asset.id)
+    report = renditions.build(asset.id)
     assert report.built == [] and report.skipped == len(before)
-    forced = derivatives.build(asset.id, force=True)
+    forced = renditions.build(asset.id, force=True)
     assert len(forced.built) == len(before)
     after = files_of(asset, media_root)
     # Same keys and the same pixels. The bytes differ only in the C2PA manifest, whose
@@ -71,7 +71,7 @@ def test_keys_change_when_encoder_settings_change(ingest_now, settings, media_ro
     old_jpeg = set(asset.variants.filter(format="jpeg").values_list("key", flat=True))
     others = set(asset.variants.exclude(format="jpeg").values_list("key", flat=True))
     settings.DERIVATIVE_FORMATS = {**settings.DERIVATIVE_FORMATS, "jpeg": {"quality": 60}}
-    derivatives.build(asset.id)
+    renditions.build(asset.id)
     jpeg_keys = set(
         asset.variants.filter(format="jpeg", status="ready").values_list("key", flat=True)
     )
@@ -90,7 +90,7 @@ def _break_avif(monkeypatch, times: int | None):
             raise OSError("encoder exploded")
         return real(im, fmt, options, xmp)
 
-    monkeypatch.setattr(imaging, "encode", flaky)
+    monkeypatch.setattr(imaging.pipeline, "encode", flaky)  # where the build loop calls it
     return calls
 
 
@@ -121,15 +121,15 @@ def test_missing_original_fails_every_variant_with_a_clear_error(ingest_now, med
     settings.DERIVATIVE_MAX_ATTEMPTS = 1
     asset = ingest_now(images.png(640, 480)).asset
     (media_root / "private" / asset.original_key).unlink()
-    derivatives.reset_for_rebuild(asset, only_unhealthy=False)
-    report = derivatives.build(asset.id)
+    renditions.reset_for_rebuild(asset, only_unhealthy=False)
+    report = renditions.build(asset.id)
     assert len(report.failed) == asset.variants.count()
     assert {v.status for v in asset.variants.all()} == {"failed"}
     assert "could not read the original" in asset.variants.first().error
 
 
 def test_build_of_a_deleted_asset_is_a_no_op(db):
-    report = derivatives.build("00000000-0000-0000-0000-000000000000")
+    report = renditions.build("00000000-0000-0000-0000-000000000000")
     assert report.built == [] and report.failed == {}
 
 
@@ -140,7 +140,7 @@ def test_build_of_a_deleted_asset_is_a_no_op(db):
 def test_rq_worker_builds_the_set_end_to_end(rq, ingest_now, media_root):
     asset = ingest_now(images.png(640, 480)).asset
     queue = rq.queue("derivatives")
-    assert queue.job_ids == [derivatives.job_id(asset.id)]
+    assert queue.job_ids == [renditions.job_id(asset.id)]
     assert {v.status for v in asset.variants.all()} == {"pending"}, "nothing built in the request"
     rq.work("derivatives")
     assert {v.status for v in asset.variants.all()} == {"ready"}
@@ -154,15 +154,15 @@ def test_duplicate_requests_collapse_into_one_job(
 ):
     asset = ingest_now(images.png(320, 320)).asset
     with django_capture_on_commit_callbacks(execute=True):
-        derivatives.schedule(asset.id)
-        derivatives.schedule(asset.id)
-    assert rq.queue("derivatives").job_ids == [derivatives.job_id(asset.id)]
+        renditions.schedule(asset.id)
+        renditions.schedule(asset.id)
+    assert rq.queue("derivatives").job_ids == [renditions.job_id(asset.id)]
     rq.work("derivatives")
     # The finished job's record still lives: a new request must still run a new build.
-    derivatives.reset_for_rebuild(asset, only_unhealthy=False)
+    renditions.reset_for_rebuild(asset, only_unhealthy=False)
     with django_capture_on_commit_callbacks(execute=True):
-        derivatives.schedule(asset.id)
-    assert rq.queue("derivatives").job_ids == [derivatives.job_id(asset.id)]
+        renditions.schedule(asset.id)
+    assert rq.queue("derivatives").job_ids == [renditions.job_id(asset.id)]
     rq.work("derivatives")
     assert {v.status for v in asset.variants.all()} == {"ready"}
 
@@ -178,14 +178,14 @@ def test_rq_retries_a_failed_build_and_records_the_final_failure(
     avif = list(asset.variants.filter(format="avif"))
     assert {(v.status, v.attempts) for v in avif} == {("failed", 2)}
     failed = rq.queue("derivatives").failed_job_registry
-    assert failed.get_job_ids() == [derivatives.job_id(asset.id)]
+    assert failed.get_job_ids() == [renditions.job_id(asset.id)]
 
 
 @pytest.mark.redis
 def test_jobs_carry_ids_not_model_instances(rq, ingest_now):
     asset = ingest_now(images.png(320, 320)).asset
     job = rq.queue("derivatives").jobs[0]
-    assert job.func_name == "aiassets.jobs.build_variants"
+    assert job.func_name == "aiassets.renditions.jobs.build_variants"
     assert job.args == (str(asset.id),)
 
 
@@ -196,7 +196,7 @@ def test_unreachable_redis_keeps_rows_pending_and_loses_nothing(settings, ingest
     assert {v.status for v in asset.variants.all()} == {"pending"}
     assert "Redis is unreachable" in caplog.text
     settings.JOBS_INLINE = True
-    derivatives.build(asset.id)
+    renditions.build(asset.id)
     assert {v.status for v in asset.variants.all()} == {"ready"}
 
 
@@ -250,3 +250,15 @@ def test_reconcile_releases_deferred_builds(rq, ingest_now, settings):
     rq.work("derivatives")
     for a in (first, second):
         assert set(a.variants.values_list("status", flat=True)) == {"ready"}
+
+
+@pytest.mark.redis
+def test_jobs_stored_under_the_old_dotted_path_still_run(rq, ingest_now):
+    """Jobs RQ stored as aiassets.jobs.build_variants before the move to aiassets/renditions/
+    keep working for one release."""
+    asset = ingest_now(images.png(320, 320)).asset
+    rq.queue("derivatives").empty()
+    queueing.enqueue("derivatives", "aiassets.jobs.build_variants", str(asset.id))
+    assert rq.queue("derivatives").jobs[0].func_name == "aiassets.jobs.build_variants"
+    rq.work("derivatives")
+    assert {v.status for v in asset.variants.all()} == {"ready"}

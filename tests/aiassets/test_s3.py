@@ -7,7 +7,7 @@ import io
 import pytest
 import requests
 
-from aiassets import derivatives
+from aiassets import renditions
 from aiassets.ingest import IngestError, ingest
 from aiassets.models import Asset
 from tests import images
@@ -81,5 +81,5 @@ def test_idempotent_rebuild_on_s3(s3, ingest_now):
 
     asset = ingest_now(images.png(640, 480)).asset
     before = pixels()
-    derivatives.build(asset.id, force=True)
+    renditions.build(asset.id, force=True)
     assert pixels() == before, "same keys, same pixels (C2PA manifests carry a random salt)"

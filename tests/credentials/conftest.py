@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aiassets import credentials
-from aiassets.credentials import DevChain, make_dev_chain
+from aiassets import c2pa
+from aiassets.c2pa import DevChain, make_dev_chain
 
 
 @pytest.fixture(scope="session")
@@ -36,21 +36,21 @@ def _signing(settings, dev_chain: DevChain) -> DevChain:
 
 def sign_as_generator(data: bytes, mime: str, chain: DevChain, title: str = "generated") -> bytes:
     """``data`` signed the way a generator signs what it makes (CREATE, trainedAlgorithmicMedia)."""
-    import c2pa
+    import c2pa as c2pa_lib
 
-    signer = c2pa.Signer.from_info(
-        c2pa.C2paSignerInfo(
-            c2pa.C2paSigningAlg.ES256, chain.chain.read_bytes(), chain.key.read_bytes(), None
+    signer = c2pa_lib.Signer.from_info(
+        c2pa_lib.C2paSignerInfo(
+            c2pa_lib.C2paSigningAlg.ES256, chain.chain.read_bytes(), chain.key.read_bytes(), None
         )
     )
-    context = c2pa.Context(
-        settings=c2pa.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}})
+    context = c2pa_lib.Context(
+        settings=c2pa_lib.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}})
     )
-    builder = c2pa.Builder(
+    builder = c2pa_lib.Builder(
         {"claim_generator_info": [{"name": "SomeGenerator"}], "title": title}, context
     )
     builder.set_intent(
-        c2pa.C2paBuilderIntent.CREATE, c2pa.C2paDigitalSourceType.TRAINED_ALGORITHMIC_MEDIA
+        c2pa_lib.C2paBuilderIntent.CREATE, c2pa_lib.C2paDigitalSourceType.TRAINED_ALGORITHMIC_MEDIA
     )
     out = io.BytesIO()
     builder.sign(signer, mime, io.BytesIO(data), out)
@@ -75,5 +75,50 @@ def variant_bytes(variant) -> bytes:
         return fh.read()
 
 
-def credentials_of(chain: DevChain) -> credentials.Credentials:
-    return credentials._load(Path(chain.key), Path(chain.chain))
+def credentials_of(chain: DevChain) -> c2pa.Credentials:
+    return c2pa.keys.load(Path(chain.key), Path(chain.chain))
+
+
+def sign_as_rich_generator(
+    data: bytes,
+    mime: str,
+    chain: DevChain,
+    *,
+    prompt: str,
+    thumbnail: bytes,
+    source_type: str,
+) -> bytes:
+    """``data`` signed the way a chatty generator signs: its own assertion naming the prompt
+    and negative prompt, a large JPEG thumbnail, and the digital source type it chose."""
+    import c2pa as c2pa_lib
+
+    signer = c2pa_lib.Signer.from_info(
+        c2pa_lib.C2paSignerInfo(
+            c2pa_lib.C2paSigningAlg.ES256, chain.chain.read_bytes(), chain.key.read_bytes(), None
+        )
+    )
+    context = c2pa_lib.Context(
+        settings=c2pa_lib.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}})
+    )
+    action = {
+        "action": "c2pa.created",
+        "digitalSourceType": source_type,
+        "softwareAgent": {"name": "ChattyGen", "version": "9"},
+    }
+    definition = {
+        "claim_generator_info": [{"name": "ChattyGen"}],
+        "title": "chatty.png",
+        "thumbnail": {"format": "image/jpeg", "identifier": "thumbnail.jpg"},
+        "assertions": [
+            {"label": "c2pa.actions.v2", "data": {"actions": [action]}},
+            {
+                "label": "com.chattygen.generation",
+                "data": {"prompt": prompt, "negative_prompt": "NEGATIVE-" + prompt, "seed": 7},
+            },
+        ],
+    }
+    builder = c2pa_lib.Builder(definition, context)
+    builder.add_resource("thumbnail.jpg", io.BytesIO(thumbnail))
+    out = io.BytesIO()
+    builder.sign(signer, mime, io.BytesIO(data), out)
+    return out.getvalue()

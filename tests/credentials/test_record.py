@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from aiassets import credentials
+from aiassets import c2pa
 from aiassets.models import Asset, ModerationStatus
 from tests import images
 from tests.conftest import provenance
@@ -43,11 +43,11 @@ def test_record_is_signed_and_verifies_with_our_public_key(client, public_asset,
     assert record["generated_at"].startswith("2026-11-01T12:00:00")
     assert set(record["licence"]) == {"name", "url"}
     ours = credentials_of(dev_chain)
-    assert credentials.verify_record(document, ours.certificate.public_key())
+    assert c2pa.verify_record(document, ours.certificate.public_key())
     assert document["signature"]["kid"] == ours.fingerprint[:16]
     forged = copy.deepcopy(document)
     forged["record"]["model"]["name"] = "Other Model"
-    assert not credentials.verify_record(forged, ours.certificate.public_key())
+    assert not c2pa.verify_record(forged, ours.certificate.public_key())
 
 
 def test_record_has_no_private_data(client, public_asset):
@@ -86,7 +86,7 @@ def test_asset_page_shows_the_content_credentials(client, settings, public_asset
     settings.C2PA_SIGNER_KEY = settings.C2PA_SIGNER_CHAIN = ""
     settings.C2PA_DEV_CREDENTIALS = True
     settings.C2PA_DEV_DIR = tmp_path / "dev"  # label from the signer certificate
-    credentials.make_dev_chain(settings.C2PA_DEV_DIR)
+    c2pa.make_dev_chain(settings.C2PA_DEV_DIR)
     html = client.get(f"/images/{public_asset.pk}/").content.decode()
     assert "Content Credentials" in html
     assert "Signed by aiassets (development credentials)" in html

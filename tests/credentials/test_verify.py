@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from aiassets import credentials
+from aiassets import c2pa
 from tests import images
 
 from .conftest import flip_scan_byte, sign_as_generator, variant_bytes
@@ -137,4 +137,4 @@ def test_admin_panel_shows_manifest_escaped(admin_client, ingest_now, foreign_ch
     assert "signingCredential.untrusted" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)</script>" not in html
-    assert credentials.read(signed).state == credentials.VALID
+    assert c2pa.read(signed).state == c2pa.VALID

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -248,3 +249,51 @@ def wait_until(condition: Callable[[], object], timeout: float = 10, what: str =
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+# --- CloudFront through moto's server --------------------------------------------------------
+
+
+@pytest.fixture
+def cloudfront(moto_endpoint):
+    """A distribution on moto's server: (client, distribution id, backend OPTIONS)."""
+    import boto3
+
+    client = boto3.client(
+        "cloudfront",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    origin = {
+        "Id": "django",
+        "DomainName": "origin.example.com",
+        "CustomOriginConfig": {
+            "HTTPPort": 80,
+            "HTTPSPort": 443,
+            "OriginProtocolPolicy": "https-only",
+        },
+    }
+    config = {
+        "CallerReference": f"tests-{uuid.uuid4().hex}",
+        "Comment": "aiassets tests",
+        "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [origin]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "django",
+            "ViewerProtocolPolicy": "https-only",
+            "MinTTL": 0,
+            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            "TrustedSigners": {"Enabled": False, "Quantity": 0},
+        },
+    }
+    distribution = client.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+    options = {
+        "distribution_id": distribution,
+        "endpoint_url": moto_endpoint,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+    return client, distribution, options

@@ -123,3 +123,39 @@ def test_missing_file_is_404_not_500(client, asset, media_root):
 def test_originals_are_never_served(client, asset):
     assert client.get("/" + asset.original_key).status_code == 404
     assert client.get("/media/" + asset.original_key).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "exp,sig",
+    [
+        ("²", "abc"),
+        ("\u0661\u0662\u0663", "abc"),  # Arabic-Indic digits: int() would accept them
+        ("１２３", "abc"),  # full-width digits
+        ("12 ", "abc"),
+        ("+60", "abc"),
+        ("-60", "abc"),
+        ("1" * 5000, "abc"),
+        ("0x10", "abc"),
+        ("", ""),
+        ("60", "a:b"),
+        ("60", "é" * 10),
+        ("60", "\x00"),
+    ],
+)
+def test_signed_url_fields_must_be_ascii_and_bounded(client, asset, exp, sig):
+    """Anything but ASCII digits in ``exp`` (and the base64 alphabet in ``sig``) is a 403."""
+    v = asset.variants.get(width=320, format="jpeg")
+    path = signing.variant_path(asset, v)
+    assert client.get(path, {"exp": exp, "sig": sig}).status_code == 403
+    transform = signing.transform_url(asset, 200).split("?")[0]
+    assert client.get(transform, {"exp": exp, "sig": sig}).status_code == 403
+
+
+def test_a_valid_signature_with_unicode_digits_in_exp_is_refused(client, asset):
+    """The same expiry written in other digits must not be a second valid URL."""
+    v = asset.variants.get(width=320, format="jpeg")
+    path, query = signing.variant_url(asset, v).split("?")
+    params = dict(p.split("=", 1) for p in query.split("&"))
+    arabic = params["exp"].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert client.get(path, {"exp": arabic, "sig": params["sig"]}).status_code == 403
+    assert client.get(path, params).status_code == 200

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import socket
-import uuid
 
 import pytest
 
@@ -113,50 +112,6 @@ def test_http_purge_reports_a_refusal(http_server):
 
 
 # --- CloudFront through moto's server ------------------------------------------------------
-
-
-@pytest.fixture
-def cloudfront(moto_endpoint):
-    import boto3
-
-    client = boto3.client(
-        "cloudfront",
-        endpoint_url=moto_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    origin = {
-        "Id": "django",
-        "DomainName": "origin.example.com",
-        "CustomOriginConfig": {
-            "HTTPPort": 80,
-            "HTTPSPort": 443,
-            "OriginProtocolPolicy": "https-only",
-        },
-    }
-    config = {
-        "CallerReference": f"tests-{uuid.uuid4().hex}",
-        "Comment": "aiassets tests",
-        "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [origin]},
-        "DefaultCacheBehavior": {
-            "TargetOriginId": "django",
-            "ViewerProtocolPolicy": "https-only",
-            "MinTTL": 0,
-            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-            "TrustedSigners": {"Enabled": False, "Quantity": 0},
-        },
-    }
-    distribution = client.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
-    options = {
-        "distribution_id": distribution,
-        "endpoint_url": moto_endpoint,
-        "region_name": "us-east-1",
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    return client, distribution, options
 
 
 @pytest.mark.s3

@@ -79,7 +79,7 @@ def test_a_derivatives_job_logs_structured_fields(ingest_now):
     built = [r for r in records if r.get("event") == "variants.built"]
     assert len(built) == 1
     assert set(built[0]) >= CORE
-    assert built[0]["logger"] == "aiassets.derivatives"
+    assert built[0]["logger"] == "aiassets.renditions.build"
     assert built[0]["asset_id"] == str(asset.id)
     assert built[0]["built"] == asset.variants.count() and built[0]["failed"] == 0
     ingested = [r for r in records if r.get("event") == "asset.ingested"]
@@ -89,13 +89,13 @@ def test_a_derivatives_job_logs_structured_fields(ingest_now):
 @pytest.mark.redis
 def test_a_record_logged_inside_an_rq_job_names_the_job(rq, ingest_now):
     asset = ingest_now(images.png(360, 240, seed=82)).asset  # enqueued on "derivatives"
-    with json_lines("aiassets.derivatives") as records:
+    with json_lines("aiassets.renditions.build") as records:
         rq.work("derivatives")
     built = [r for r in records if r.get("event") == "variants.built"]
     assert len(built) == 1
     assert built[0]["job_id"] == f"derivatives-{asset.id}"
     assert built[0]["queue"] == "derivatives"
-    assert built[0]["func"] == "aiassets.jobs.build_variants"
+    assert built[0]["func"] == "aiassets.renditions.jobs.build_variants"
 
 
 def test_a_moderation_decision_is_one_json_line():

@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from aiassets import synth
-from aiassets.erasure import ErasureError, erase
 from aiassets.ingest import IngestError, ingest
 from aiassets.models import ApiToken, Asset
 from delivery.models import PurgeRequest
 from moderation import takedown, workflow
+from moderation.erasure import ErasureError, erase
 from moderation.models import Decision
 from tests.conftest import provenance, stored_files
 
@@ -59,7 +59,8 @@ def test_erase_command_leaves_no_file_and_keeps_a_tombstone(
         ingest(data, provenance())
     assert err.value.code == "erased" and err.value.http_status == 409
 
-    token = ApiToken.issue("gen")[1]
+    uploader, token = ApiToken.issue("gen")
+    Asset.objects.filter(pk=asset.pk).update(uploaded_via=uploader)  # only its uploader sees 410
     response = client.post(
         "/api/v1/assets",
         {"file": SimpleUploadedFile("a.png", data), "provenance": json.dumps(provenance())},
@@ -68,6 +69,9 @@ def test_erase_command_leaves_no_file_and_keeps_a_tombstone(
     assert response.status_code == 409 and response.json()["error"]["code"] == "erased"
     gone = client.get(f"/api/v1/assets/{asset.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert gone.status_code == 410
+    other = ApiToken.issue("other")[1]
+    hidden = client.get(f"/api/v1/assets/{asset.pk}", HTTP_AUTHORIZATION=f"Bearer {other}")
+    assert hidden.status_code == 404, "to anyone else an erased asset is as unknown as any other"
 
     # A re-encoded copy is different bytes, but the takedown matcher still recognises it.
     copy = synth.encode(synth.artwork(640, 480, seed=77).resize((320, 240)), "JPEG", quality=70)

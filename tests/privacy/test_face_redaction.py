@@ -10,11 +10,10 @@ import pytest
 from PIL import Image
 from skimage import data as skimage_data
 
-from aiassets import faces
 from aiassets.models import Asset, GenerativeModel
 from delivery.models import PurgeRequest
 from delivery.signing import variant_url
-from moderation import workflow
+from moderation import faces, workflow
 from moderation.models import Decision
 from tests.conftest import provenance
 

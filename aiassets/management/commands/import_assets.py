@@ -1,17 +1,31 @@
-"""Bulk import: every image in DIR (or listed in a JSONL manifest) through ingest()."""
+"""Bulk import: every image in DIR (or listed in a JSONL manifest) through ingest().
+
+The run never dies on one file or one manifest line: each gets a line in the report, the
+summary is always printed, and the exit code is 1 when any failed.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from aiassets import formats
-from aiassets.ingest import IngestError, ingest
+from aiassets import formats, validation
+from aiassets.errors import CodedError
+from aiassets.ingest import ingest
 
 IMAGE_SUFFIXES = formats.INPUT_SUFFIXES
+logger = logging.getLogger(__name__)
+
+
+def _printable(text: str) -> str:
+    """Names from disk or a manifest may hold lone surrogates or control characters."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class Command(BaseCommand):
@@ -30,84 +44,105 @@ class Command(BaseCommand):
     def handle(self, directory, manifest, report, **options):
         directory = Path(directory)
         manifest = Path(manifest) if manifest else None
-        report = Path(report) if report else None
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a directory.")
+        if manifest is not None and not manifest.is_file():
+            raise CommandError(f"Manifest {manifest} does not exist.")
         entries = self._entries(directory, manifest)
-        results = []
+        results: list[dict] = []
         bar = tqdm(entries, unit="file", disable=options["no_progress"], file=self.stderr._out)
-        for entry in bar:
-            results.append(self._import_one(directory, entry))
-        self._print_report(results)
-        if report:
-            report.write_text("".join(json.dumps(r) + "\n" for r in results))
+        try:
+            for entry in bar:
+                results.append(self._import_one(directory, entry))
+        finally:  # even on Ctrl-C: what was done is reported
+            self._print_report(results)
+            if report:
+                Path(report).write_text("".join(json.dumps(r) + "\n" for r in results))
         failed = [r for r in results if r["status"] == "failed"]
         if failed:
             raise CommandError(f"{len(failed)} of {len(results)} file(s) failed.", returncode=1)
 
+    # --- what to import -----------------------------------------------------------------------
     def _entries(self, directory: Path, manifest: Path | None) -> list[dict]:
         if manifest is None:
             files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
             return [{"file": str(p.relative_to(directory)), "line": None} for p in files]
-        if not manifest.is_file():
-            raise CommandError(f"Manifest {manifest} does not exist.")
-        entries = []
-        for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                if not isinstance(item, dict) or not isinstance(item.get("file"), str):
-                    raise ValueError('each line must be an object with a "file" string')
-            except ValueError as exc:
-                entries.append(
-                    {"file": f"<manifest line {number}>", "line": number, "error": str(exc)}
-                )
-                continue
-            entries.append({**item, "line": number})
-        return entries
+        raw = manifest.read_bytes()
+        return [
+            self._manifest_entry(number, line)
+            for number, line in enumerate(raw.splitlines(), 1)
+            if line.strip()
+        ]
 
+    def _manifest_entry(self, number: int, line: bytes) -> dict:
+        try:
+            item = validation.loads(line, f"manifest line {number}")
+        except CodedError as exc:
+            return {"file": f"<manifest line {number}>", "line": number, "error": exc.message}
+        if not isinstance(item, dict) or not isinstance(item.get("file"), str):
+            error = 'each line must be an object with a "file" string'
+            return {"file": f"<manifest line {number}>", "line": number, "error": error}
+        return {**item, "line": number}
+
+    # --- one file -----------------------------------------------------------------------------
     def _import_one(self, directory: Path, entry: dict) -> dict:
-        name = entry["file"]
-        result = {"file": name, "status": "failed", "id": None, "code": None, "message": ""}
+        result = {"file": entry["file"], "status": "failed", "id": None, "code": None}
+        result["message"] = ""
         if "error" in entry:
             return {**result, "code": "invalid_manifest", "message": entry["error"]}
-        path = (directory / name).resolve()
-        if directory.resolve() not in path.parents or not path.is_file():
-            return {
-                **result,
-                "code": "missing_file",
-                "message": "No such file inside the directory.",
-            }
-        provenance = entry.get("provenance")
-        if provenance is None:
-            sidecar = path.with_suffix(".json")
-            if not sidecar.is_file():
-                return {
-                    **result,
-                    "code": "invalid_metadata",
-                    "message": f"No provenance: add a manifest line or {sidecar.name}.",
-                }
-            provenance = sidecar.read_bytes()
         try:
-            with path.open("rb") as fh:
-                outcome = ingest(
-                    fh,
-                    provenance,
-                    filename=path.name,
-                    title=str(entry.get("title") or ""),
-                    alt_text=str(entry.get("alt_text") or ""),
-                )
-        except IngestError as exc:
+            outcome = self._ingest(directory, entry)
+        except CodedError as exc:
             return {**result, "code": exc.code, "message": exc.message}
+        except Exception as exc:  # noqa: BLE001 - one file must never end the run
+            logger.exception("import of %r failed", entry["file"])
+            return {**result, "code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
         status = "created" if outcome.created else "exists"
         return {**result, "status": status, "id": str(outcome.asset.id)}
 
+    def _ingest(self, directory: Path, entry: dict) -> Any:
+        path = self._path(directory, entry["file"])
+        provenance = entry.get("provenance")
+        if provenance is None:
+            provenance = self._sidecar(path)
+        with path.open("rb") as fh:
+            return ingest(
+                fh,
+                provenance,
+                filename=path.name,
+                title=_text(entry.get("title")),
+                alt_text=_text(entry.get("alt_text")),
+            )
+
+    @staticmethod
+    def _path(directory: Path, name: str) -> Path:
+        missing = CodedError("missing_file", "No such file inside the directory.")
+        try:
+            path = (directory / name).resolve()
+            inside = directory.resolve() in path.parents and path.is_file()
+        except (OSError, ValueError):  # NUL bytes, unencodable names, loops
+            raise missing
+        if not inside:
+            raise missing
+        return path
+
+    @staticmethod
+    def _sidecar(path: Path) -> bytes:
+        sidecar = path.with_suffix(".json")
+        try:
+            return sidecar.read_bytes()
+        except OSError:
+            raise CodedError(
+                "invalid_metadata", f"No provenance: add a manifest line or {sidecar.name}."
+            )
+
+    # --- the report ---------------------------------------------------------------------------
     def _print_report(self, results: list[dict]) -> None:
-        width = max([len(r["file"]) for r in results] + [4])
-        for r in results:
+        names = [_printable(r["file"]) for r in results]
+        width = max([len(n) for n in names] + [4])
+        for name, r in zip(names, results, strict=True):
             detail = r["id"] if r["status"] != "failed" else f"{r['code']}: {r['message']}"
-            self.stdout.write(f"{r['status']:<8} {r['file']:<{width}}  {detail}")
+            self.stdout.write(f"{r['status']:<8} {name:<{width}}  {_printable(detail)}")
         counts = {
             s: sum(r["status"] == s for r in results) for s in ("created", "exists", "failed")
         }
@@ -115,3 +150,7 @@ class Command(BaseCommand):
             f"{len(results)} file(s): {counts['created']} created, {counts['exists']} already "
             f"present, {counts['failed']} failed."
         )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)

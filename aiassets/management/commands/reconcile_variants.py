@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
 
-from aiassets import derivatives, storage
+from aiassets import renditions, storage
 from aiassets.models import Asset, Variant
 
 
@@ -48,12 +48,12 @@ class Command(BaseCommand):
         for asset in bar:
             totals["assets"] += 1
             existing = {(v.width, v.format, v.recipe) for v in asset.variants.all()}
-            planned = {(s.width, s.format, s.recipe) for s in derivatives.plan(asset)}
+            planned = {(s.width, s.format, s.recipe) for s in renditions.plan(asset)}
             missing_rows = len(planned - existing)
             if opts["dry_run"]:
                 rows = [v for v in asset.variants.all() if (v.width, v.format, v.recipe) in planned]
             else:
-                rows = derivatives.ensure_rows(asset)
+                rows = renditions.ensure_rows(asset)
             heal: list[int] = []
             for v in rows:
                 if v.status == Variant.Status.FAILED:
@@ -83,11 +83,11 @@ class Command(BaseCommand):
                 status=Variant.Status.PENDING, attempts=0, error="", updated_at=timezone.now()
             )
             if opts["sync"]:
-                derivatives.build(asset.id)
+                renditions.build(asset.id)
             else:
-                derivatives.schedule(asset.id)
+                renditions.schedule(asset.id)
         if not opts["dry_run"] and not opts["sync"]:
-            derivatives.release_deferred()
+            renditions.release_deferred()
         verb = "would rebuild" if opts["dry_run"] else ("rebuilt" if opts["sync"] else "queued")
         self.stdout.write(
             f"Checked {totals['assets']} asset(s): {totals['missing_rows']} missing row(s), "

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from aiassets import credentials
+from aiassets import c2pa
 
 
 class Command(BaseCommand):
@@ -39,15 +39,15 @@ class Command(BaseCommand):
         try:
             size = file.stat().st_size
             if size > settings.INGEST_MAX_BYTES:
-                raise credentials.VerifyError(
+                raise c2pa.VerifyError(
                     "too_large",
                     f"The file is {size:,} bytes; the limit is {settings.INGEST_MAX_BYTES:,}.",
                 )
             data = file.read_bytes()
-            result = credentials.verify(data, max_distance=max_distance)
+            result = c2pa.verify(data, max_distance=max_distance)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror or exc}", returncode=4)
-        except credentials.VerifyError as exc:
+        except c2pa.VerifyError as exc:
             raise CommandError(f"{file}: {exc.message} ({exc.code})", returncode=4)
         if options["json"]:
             self.stdout.write(json.dumps({"file": str(file), **result.as_dict()}, indent=2))
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             sys.stdout.flush()
             sys.exit(result.exit_code)
 
-    def _report(self, file: Path, result: credentials.Verification) -> None:
+    def _report(self, file: Path, result: c2pa.Verification) -> None:
         out = self.stdout.write
         info = result.info
         out(f"File: {file} ({info.format} {info.width}×{info.height})")
@@ -70,6 +70,8 @@ class Command(BaseCommand):
             out(f"  {failure['code']}: {failure['explanation']}")
         if result.claimed_asset:
             out(f"  names asset {result.claimed_asset}")
+        if result.incoming is not None:
+            out(f"Incoming chain (stored original): {result.incoming.describe()}")
         out(f"Perceptual hash (match: distance ≤ {result.max_distance}):")
         for m in result.matches:
             flag = "match" if m.within else "no match"

@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_t
 
 from aiassets import formats
 from aiassets.models import ModerationStatus, Variant
-from delivery.signing import variant_path
+from delivery.signing import surrogate_key, variant_path
 
 SURROGATE_HEADERS = ("Surrogate-Key", "xkey", "Cache-Tag")
 
@@ -76,7 +76,7 @@ def check_public(session: requests.Session, url: str, variant: Variant, timeout:
     cache_control = response.headers.get("Cache-Control", "")
     if not all(p in cache_control for p in ("public", "max-age=31536000", "immutable")):
         result.problems.append(f"Cache-Control {cache_control!r} is not public and immutable")
-    key = f"asset-{variant.asset_id}"
+    key = surrogate_key(variant.asset_id)
     if not any(key in response.headers.get(h, "").split() for h in SURROGATE_HEADERS):
         result.problems.append(f"no surrogate-key header ({', '.join(SURROGATE_HEADERS)}) {key}")
     started = time.perf_counter()

@@ -9,6 +9,7 @@ audit trail that implies.
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 from datetime import timedelta
@@ -18,10 +19,11 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from aiassets import synth
 from aiassets.ingest import ingest
-from aiassets.models import Asset, GenerativeModel
+from aiassets.models import Asset, GenerativeModel, Provenance
 from moderation import workflow
 
 # name, version, licence, restrictions, restricts public use, prompts public by default
@@ -32,6 +34,13 @@ MODELS = [
     ("Nimbus Turbo", "0.9", "CC BY-NC 4.0", "Non-commercial use only.", False, False),
 ]
 DEMO_NOTE = "Demo data: state set by seed_demo."
+DEMO_PLATFORM = "demo-seed"
+
+
+def _job_id(i: int) -> str:
+    return f"demo-{i:03d}"
+
+
 SUBJECTS = [
     "lighthouse",
     "fox",
@@ -98,44 +107,57 @@ class Command(BaseCommand):
             for name, version, licence, restrictions, restricted, prompts_public in MODELS
         ]
         admin = User.objects.get(username="admin")
-        rng = random.Random(7)
-        now = timezone.now()
-        created = 0
-        for i in tqdm(range(count), unit="image", disable=no_progress, file=self.stderr._out):
-            model = models[i % len(models)]
-            width, height = SIZES[i % len(SIZES)]
-            fmt, opts = FORMATS[i % len(FORMATS)]
-            style = "flat" if i % 3 == 0 else "photo"
-            image = synth.artwork(width, height, seed=1000 + i, style=style)
-            subject, art = rng.choice(SUBJECTS), rng.choice(STYLES)
-            provenance = {
-                "model": {"name": model.name, "version": model.version},
-                "prompt": f"a {subject}, {art}, highly detailed, soft light",
-                "negative_prompt": "blurry, watermark, text",
-                "seed": rng.randrange(2**32),
-                "params": {
-                    "steps": rng.choice([20, 28, 40]),
-                    "cfg": rng.choice([5, 6.5, 7]),
-                    "sampler": rng.choice(["euler_a", "dpmpp_2m", "ddim"]),
-                },
-                "generated_at": (now - timedelta(hours=i * 5)).isoformat(),
-                "source": {"platform": "demo-seed", "job_id": f"demo-{i:03d}"},
-            }
-            result = ingest(
-                synth.encode(image, fmt, **opts),
-                provenance,
-                filename=f"demo-{i:03d}.{fmt.lower()}",
-                title=f"{subject.capitalize()} ({art})",
-                alt_text=f"Synthetic {art} artwork of a {subject}",
+        # Skip what a previous run made before synthesising anything: a second start is quick.
+        present = set(
+            Provenance.objects.filter(source_platform=DEMO_PLATFORM).values_list(
+                "source_job_id", flat=True
             )
-            created += result.created
-            if result.created:
-                self._demo_state(result.asset, i, admin)
-        self.stdout.write(f"Demo images: {created} new, {count - created} already present.")
-        self.stdout.write(
-            "Log in at http://127.0.0.1:8000/admin/ as admin, editor or moderator, "
-            f"password: {password}"
         )
+        todo = [i for i in range(count) if _job_id(i) not in present]
+        created = 0
+        with logging_redirect_tqdm():  # log lines print above the bar, not through it
+            bar = tqdm(todo, unit="image", disable=no_progress or not todo, file=self.stderr._out)
+            for i in bar:
+                created += self._seed_one(i, models, admin)
+        self.stdout.write(f"Demo images: {created} new, {count - created} already present.")
+        addr = os.environ.get("RUN_ADDR") or "127.0.0.1:8000"
+        self.stdout.write(
+            f"Log in at http://{addr}/admin/ as admin, editor or moderator, password: {password}"
+        )
+
+    def _seed_one(self, i: int, models: list[GenerativeModel], admin: User) -> bool:
+        """Synthesise, ingest and set the demo state of image ``i``; True if it was new."""
+        rng = random.Random(7 * 1_000_003 + i)
+        now = timezone.now()
+        model = models[i % len(models)]
+        width, height = SIZES[i % len(SIZES)]
+        fmt, opts = FORMATS[i % len(FORMATS)]
+        style = "flat" if i % 3 == 0 else "photo"
+        image = synth.artwork(width, height, seed=1000 + i, style=style)
+        subject, art = rng.choice(SUBJECTS), rng.choice(STYLES)
+        provenance = {
+            "model": {"name": model.name, "version": model.version},
+            "prompt": f"a {subject}, {art}, highly detailed, soft light",
+            "negative_prompt": "blurry, watermark, text",
+            "seed": rng.randrange(2**32),
+            "params": {
+                "steps": rng.choice([20, 28, 40]),
+                "cfg": rng.choice([5, 6.5, 7]),
+                "sampler": rng.choice(["euler_a", "dpmpp_2m", "ddim"]),
+            },
+            "generated_at": (now - timedelta(hours=i * 5)).isoformat(),
+            "source": {"platform": DEMO_PLATFORM, "job_id": _job_id(i)},
+        }
+        result = ingest(
+            synth.encode(image, fmt, **opts),
+            provenance,
+            filename=f"demo-{i:03d}.{fmt.lower()}",
+            title=f"{subject.capitalize()} ({art})",
+            alt_text=f"Synthetic {art} artwork of a {subject}",
+        )
+        if result.created:
+            self._demo_state(result.asset, i, admin)
+        return result.created
 
     def _demo_state(self, asset: Asset, i: int, admin: User) -> None:
         """A spread of states: mostly approved, some in review, a few rejected, one taken down."""

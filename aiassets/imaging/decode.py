@@ -1,0 +1,160 @@
+"""Opening untrusted bytes: sniff, open with an allowlist, enforce limits, decode fully.
+
+Pillow's plugins raise many kinds of exception on hostile input (OSError, SyntaxError,
+ValueError, struct.error, AssertionError, IndexError…); every one of them becomes an
+:class:`ImagingError`, so no input can turn into a server error.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+from PIL import Image
+
+from .. import formats
+from .sniff import CORRUPT, describe_unknown, mpo_extra_pictures, sniff_format, trailing_bytes
+from .types import ImagingError, Inspection, Limits
+
+_EXIF_ORIENTATION = 0x0112
+
+
+def open_image(data: bytes, limits: Limits) -> tuple[Image.Image, Inspection]:
+    """Sniff, open and fully decode untrusted bytes, enforcing ``limits``.
+
+    Returns the decoded image (still in its source mode and orientation) and an Inspection.
+    A camera MPO (multi-picture JPEG) is accepted as its primary picture.
+    """
+    if not data:
+        raise ImagingError("empty", "The file is empty.")
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise ImagingError(
+            "unsupported_type",
+            f"This is {describe_unknown(data)}. Accepted types are PNG, JPEG, WebP and AVIF.",
+        )
+    im = _open(data, fmt)
+    _check_size(im, limits)
+    frames = _frames(im, limits)
+    _load(im, fmt, data)
+    _check_stream_end(im, fmt, data)
+    return im, _inspect(im, fmt, frames)
+
+
+def _open(data: bytes, fmt: str) -> Image.Image:
+    with warnings.catch_warnings():
+        # Our own pixel limit applies below; Pillow's bomb *error* still guards the extreme.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            return Image.open(io.BytesIO(data), formats=[fmt])
+        except Image.DecompressionBombError:
+            raise ImagingError("too_many_pixels", "The image declares far too many pixels.")
+        except Exception:  # noqa: BLE001 - any plugin failure on untrusted bytes is a refusal
+            raise _broken(fmt, data)
+
+
+def _check_size(im: Image.Image, limits: Limits) -> None:
+    width, height = im.size
+    if width < 1 or height < 1:
+        raise ImagingError("corrupt", "The file declares an empty image.")
+    if width * height > limits.max_pixels:
+        raise ImagingError(
+            "too_many_pixels",
+            f"The image is {width}×{height} ({width * height:,} pixels); "
+            f"the limit is {limits.max_pixels:,} pixels.",
+        )
+    if max(width, height) > limits.max_side:
+        raise ImagingError(
+            "too_many_pixels",
+            f"The image is {width}×{height}; no side may exceed {limits.max_side:,} pixels.",
+        )
+
+
+def _frames(im: Image.Image, limits: Limits) -> int:
+    """Frames of an animation. An MPO's further pictures are not frames: only the primary
+    picture is used."""
+    if im.format == "MPO":
+        return 1
+    try:
+        frames = getattr(im, "n_frames", 1) or 1
+    except Exception:  # noqa: BLE001 - a broken frame table is a broken file
+        raise ImagingError("corrupt", f"The {im.format} file's frame table is invalid.")
+    if frames > 1 and not limits.allow_animated:
+        raise ImagingError(
+            "animated",
+            f"The image is animated ({frames} frames); animated images are not accepted.",
+        )
+    return frames
+
+
+def _load(im: Image.Image, fmt: str, data: bytes) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            im.load()
+        except Image.DecompressionBombError:
+            raise ImagingError("too_many_pixels", "The image declares far too many pixels.")
+        except Exception as exc:  # noqa: BLE001 - any decoder failure is a refusal
+            if "truncated" in str(exc).lower() or trailing_bytes(fmt, data) == -1:
+                raise _truncated(fmt)
+            raise ImagingError("corrupt", f"The {fmt} file could not be decoded: {exc}."[:300])
+
+
+def _check_stream_end(im: Image.Image, fmt: str, data: bytes) -> None:
+    trailing = trailing_bytes(fmt, data)
+    if trailing == CORRUPT:
+        raise ImagingError("corrupt", f"The {fmt} file's structure is invalid.")
+    if trailing < 0:
+        raise _truncated(fmt)
+    if trailing == 0 or data[-trailing:].strip(b"\x00") == b"":
+        return
+    if im.format == "MPO":
+        extra = mpo_extra_pictures(data[-trailing:])
+        if extra is not None and extra == getattr(im, "n_frames", 1) - 1:
+            return  # the camera's further pictures, declared in the MP index
+    raise ImagingError(
+        "polyglot",
+        f"The file has {trailing:,} bytes of other data after the end of the {fmt} image "
+        "(an appended payload or a polyglot file). Re-export the image without it.",
+    )
+
+
+def _inspect(im: Image.Image, fmt: str, frames: int) -> Inspection:
+    width, height = im.size
+    orientation = read_orientation(im)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        im.mode == "P" and "transparency" in im.info
+    )
+    return Inspection(
+        format=fmt,
+        mime_type=formats.INPUT[fmt].mime,
+        extension=formats.INPUT[fmt].ext,
+        width=width,
+        height=height,
+        mode=im.mode,
+        has_alpha=has_alpha,
+        frames=frames,
+        orientation=orientation,
+        has_icc_profile=bool(im.info.get("icc_profile")),
+    )
+
+
+def _truncated(fmt: str) -> ImagingError:
+    return ImagingError("truncated", f"The {fmt} file is truncated: its data ends early.")
+
+
+def _broken(fmt: str, data: bytes) -> ImagingError:
+    if trailing_bytes(fmt, data) == -1:
+        return _truncated(fmt)
+    return ImagingError("corrupt", f"The file starts like {fmt} but is not a valid {fmt} image.")
+
+
+def read_orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1–8); 1 when absent or unreadable (EXIF is stripped anyway)."""
+    try:
+        value = im.getexif().get(_EXIF_ORIENTATION, 1)
+    except Exception:  # noqa: BLE001 - malformed EXIF must not make a valid image unusable
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1

@@ -1,0 +1,127 @@
+"""Derivatives: plan sizes, decode once, resize in a cascade, encode every format."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from .colour import normalize
+from .decode import open_image
+from .encode import encode, iptc_xmp
+from .redact import Box, redact
+from .types import Inspection, Limits
+
+
+def plan_widths(source_width: int, widths: list[int]) -> list[int]:
+    """Widths to build for a source: never upscale; add the source width when it is smaller
+    than the largest configured width and not already present."""
+    wanted = sorted({w for w in widths if 0 < w <= source_width})
+    if widths and source_width < max(widths) and source_width not in wanted:
+        wanted.append(source_width)
+    return wanted
+
+
+def scaled_height(source_width: int, source_height: int, width: int) -> int:
+    return max(1, round(source_height * width / source_width))
+
+
+@dataclass(frozen=True)
+class Rendition:
+    width: int
+    height: int
+    format: str
+    data: bytes
+    error: str = ""  # set (and data empty) when encoding failed under keep_going
+
+
+def resize_cascade(im: Image.Image, sizes: list[tuple[int, int]]) -> Iterator[Image.Image]:
+    """Yield ``im`` resized to each (width, height), largest first, each from the previous one.
+
+    A cascade keeps SSIM >= 0.997 against direct resizes and saves about a quarter of the work.
+    """
+    current = im
+    for size in sorted(set(sizes), reverse=True):
+        if size == current.size:
+            out = current
+        else:
+            gap = 3.0 if current.width >= 3 * size[0] else None
+            out = current.resize(size, Image.Resampling.LANCZOS, reducing_gap=gap)
+        yield out
+        current = out
+
+
+def variant_sizes(width: int, height: int, widths: list[int]) -> list[tuple[int, int]]:
+    """(width, height) of every rendition a ``width``×``height`` source gets."""
+    return [(w, scaled_height(width, height, w)) for w in plan_widths(width, widths)]
+
+
+@dataclass
+class PreparedSource:
+    image: Image.Image  # upright sRGB RGB/RGBA, no larger than the largest size needed
+    info: Inspection
+    sizes: list[tuple[int, int]]  # every rendition size, in displayed orientation
+
+
+def prepare_source(data: bytes, limits: Limits, widths: list[int]) -> PreparedSource:
+    """Decode once and return the upright sRGB image, shrunk early to what the largest
+    rendition needs (JPEG sources decode at reduced scale through draft())."""
+    im, info = open_image(data, limits)
+    sizes = variant_sizes(info.width, info.height, widths)
+    largest = max(sizes) if sizes else (info.width, info.height)
+    if info.format == "JPEG" and largest[0] < info.width:
+        stored = largest[::-1] if info.orientation in (5, 6, 7, 8) else largest
+        im = _redecode_draft(data, stored) or im
+    return PreparedSource(normalize(im, size=largest), info, sizes)
+
+
+def render_set(
+    data: bytes,
+    limits: Limits,
+    widths: list[int],
+    outputs: dict[str, dict[str, Any]],
+    xmp: bytes | None = None,
+    *,
+    boxes: list[Box] | None = None,
+    only: set[tuple[int, str]] | None = None,
+    keep_going: bool = False,
+) -> Iterator[Rendition]:
+    """Decode ``data`` once and yield every (width × format) rendition, largest first.
+
+    The build loop of production (aiassets.renditions.build) and of the benchmarks.
+    ``boxes`` are pixelated before resizing; ``only`` limits the (width, format) pairs made;
+    with ``keep_going`` an encoding failure yields a Rendition with ``error`` set instead of
+    raising, so one format's failure does not stop the others."""
+    xmp = iptc_xmp() if xmp is None else xmp
+    source = prepare_source(data, limits, widths)
+    if boxes:
+        source.image = redact(source.image, boxes)
+    sizes = [s for s in source.sizes if only is None or any(s[0] == w for w, _ in only)]
+    for resized in resize_cascade(source.image, sizes):
+        for fmt, options in outputs.items():
+            if only is not None and (resized.width, fmt) not in only:
+                continue
+            yield _rendition(resized, fmt, options, xmp, keep_going)
+
+
+def _rendition(
+    resized: Image.Image, fmt: str, options: dict[str, Any], xmp: bytes, keep_going: bool
+) -> Rendition:
+    try:
+        return Rendition(resized.width, resized.height, fmt, encode(resized, fmt, options, xmp))
+    except Exception as exc:
+        if not keep_going:
+            raise
+        error = f"{type(exc).__name__}: {exc}"
+        return Rendition(resized.width, resized.height, fmt, b"", error)
+
+
+def _redecode_draft(data: bytes, size: tuple[int, int]) -> Image.Image | None:
+    im = Image.open(io.BytesIO(data), formats=["JPEG"])
+    if im.draft(im.mode, size) is None:
+        return None
+    im.load()
+    return im

@@ -1,0 +1,48 @@
+"""Renditions: the one spec and recipe, the plan, the build loop and its jobs.
+
+    spec.py   Spec, Inputs, spec_for(): THE rendition identity (recipe and key)
+    plan.py   plan(), ensure_rows(), retire_obsolete(), drop_variants(), reset_for_rebuild()
+    build.py  build(), build_one(), render() (the build loop), limits(), BuildReport
+    jobs.py   schedule(), release_deferred(), job_id(), build_variants() (the RQ job)
+    previews.py  AdminThumbnail (staff-only previews through django-imagekit)
+
+Callers import the package and use the names below: ``renditions.build(asset_id)``.
+"""
+
+from .build import BuildReport, build, build_one, limits, render
+from .jobs import BuildFailed, build_variants, job_id, release_deferred, schedule
+from .plan import (
+    Plan,
+    drop_variants,
+    ensure_rows,
+    obsolete,
+    plan,
+    reset_for_rebuild,
+    retire_obsolete,
+)
+from .spec import PIPELINE_VERSION, Inputs, Spec, recipe, spec_for
+
+__all__ = [
+    "PIPELINE_VERSION",
+    "BuildFailed",
+    "BuildReport",
+    "Inputs",
+    "Plan",
+    "Spec",
+    "build",
+    "build_one",
+    "build_variants",
+    "drop_variants",
+    "ensure_rows",
+    "job_id",
+    "limits",
+    "obsolete",
+    "plan",
+    "recipe",
+    "reset_for_rebuild",
+    "release_deferred",
+    "render",
+    "retire_obsolete",
+    "schedule",
+    "spec_for",
+]

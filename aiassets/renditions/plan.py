@@ -1,0 +1,140 @@
+"""Which renditions an asset should have, their rows, and retiring the ones it no longer wants.
+
+A plan is every width × format the settings want for an asset, each as a Spec (spec.py).
+Sizes a format's encoder cannot make (WebP stops at 16383 px a side) are left out of the plan
+with a reason, shown in the admin, instead of failing at build time.
+
+Retiring deletes rows first (nothing serves them any more), then files; just before,
+``renditions_retiring`` hands the rows to delivery, which records the
+URLs they were served under for the CDN purge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from .. import imaging, storage
+from ..models import Asset, Variant
+from ..signals import renditions_retiring
+from .spec import Inputs, Spec, options_for
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The specs to build, and why any width × format was left out."""
+
+    specs: list[Spec] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Spec]:
+        return iter(self.specs)
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    @property
+    def wanted(self) -> set[tuple[int, str, str]]:
+        return {(s.width, s.format, s.recipe) for s in self.specs}
+
+
+def plan(asset: Asset, inputs: Inputs | None = None) -> Plan:
+    """Every rendition the current settings want for ``asset``, within each encoder's limits."""
+    inputs = inputs or Inputs.of(asset)
+    specs, left_out = [], []
+    for width, height in imaging.variant_sizes(asset.width, asset.height, _widths()):
+        for fmt in settings.DERIVATIVE_FORMATS:
+            spec = Spec(width, height, fmt, options_for(fmt), inputs)
+            if spec.too_large:
+                left_out.append(spec.too_large)
+            else:
+                specs.append(spec)
+    return Plan(specs, left_out)
+
+
+def _widths() -> list[int]:
+    return list(settings.DERIVATIVE_WIDTHS)
+
+
+def ensure_rows(asset: Asset) -> list[Variant]:
+    """Create pending rows for planned renditions that have none, retire the renditions the
+    plan replaced, and return the planned rows."""
+    inputs = Inputs.of(asset)
+    wanted = plan(asset, inputs)
+    Variant.objects.bulk_create(
+        [
+            Variant(
+                asset=asset,
+                width=s.width,
+                height=s.height,
+                format=s.format,
+                recipe=s.recipe,
+                key=s.key(asset),
+            )
+            for s in wanted
+        ],
+        ignore_conflicts=True,
+    )
+    retire_obsolete(asset, inputs)
+    rows = [v for v in asset.variants.all() if (v.width, v.format, v.recipe) in wanted.wanted]
+    adopted = [v.pk for v in rows if v.on_demand]
+    if adopted:  # an on-demand width that the plan now includes joins the srcset
+        Variant.objects.filter(pk__in=adopted).update(on_demand=False)
+    return rows
+
+
+def obsolete(asset: Asset, inputs: Inputs | None = None) -> list[Variant]:
+    """Rows, planned or on demand, whose spec today has another recipe (new encoder settings,
+    signer, redaction or prompt visibility) or that no encoder can make at their size."""
+    inputs = inputs or Inputs.of(asset)
+    found = []
+    for v in asset.variants.all():
+        if v.format not in settings.DERIVATIVE_FORMATS:
+            continue
+        spec = Spec(v.width, v.height, v.format, options_for(v.format), inputs)
+        if spec.recipe != v.recipe or spec.too_large:
+            found.append(v)
+    return found
+
+
+def retire_obsolete(asset: Asset, inputs: Inputs | None = None) -> int:
+    """Retire every obsolete rendition of ``asset`` (see obsolete()). Returns how many."""
+    rows = obsolete(asset, inputs)
+    drop_variants(asset, rows)
+    return len(rows)
+
+
+def drop_variants(asset: Asset, variants: list[Variant], *, delete_files: bool = True) -> None:
+    """Retire renditions: announce them (delivery records their served URLs for the purge),
+    then delete the rows, then their files."""
+    variants = list(variants)
+    if not variants:
+        return
+    renditions_retiring.send(
+        sender=Asset, asset=asset, variants=variants, was_public=asset.is_public
+    )
+    Variant.objects.filter(pk__in=[v.pk for v in variants]).delete()
+    if delete_files:  # a rollback leaves ready rows without files: reconcile rebuilds them
+        _delete_files([v.key for v in variants])
+
+
+def _delete_files(keys: list[str]) -> None:
+    for key in keys:
+        try:
+            storage.variants().delete(key)
+        except Exception:  # reconcile or a later run can sweep it; never fail the caller
+            logger.exception("could not delete retired variant file %s", key)
+
+
+def reset_for_rebuild(asset: Asset, *, only_unhealthy: bool = True) -> int:
+    """Mark an asset's variants pending again (failed ones and, unless only_unhealthy, all)."""
+    qs = asset.variants.all()
+    if only_unhealthy:
+        qs = qs.exclude(status=Variant.Status.READY)
+    return qs.update(status=Variant.Status.PENDING, attempts=0, error="", updated_at=timezone.now())

@@ -1,0 +1,20 @@
+"""The one NinjaAPI, served at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /docs)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from . import assets, errors, takedowns
+
+api = NinjaAPI(
+    title="aiassets API",
+    version="1",
+    description=(
+        "Ingest AI-generated images with their provenance, read them back, and file takedown "
+        'requests. Every error is `{"error": {"code": "...", "message": "..."}}`.'
+    ),
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("", assets.router)
+api.add_router("", takedowns.router)
