@@ -277,8 +277,6 @@ ON_DEMAND_MAX_WIDTH = env.int("ON_DEMAND_MAX_WIDTH", default=4096)
 ON_DEMAND_MAX_CONCURRENT = env.int("ON_DEMAND_MAX_CONCURRENT", default=2)
 ON_DEMAND_RETRY_AFTER = env.int("ON_DEMAND_RETRY_AFTER", default=2)
 ON_DEMAND_BUDGET_PER_MINUTE = env.int("ON_DEMAND_BUDGET_PER_MINUTE", default=120)  # 0: none
-# aiassets builds variant URLs through this hook, so it never imports delivery itself.
-AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
