@@ -24,6 +24,7 @@ CLEARED = (
     "C2PA_DEV_CREDENTIALS",
     "AIASSETS_DEV_SECRET_KEY",
     "DJANGO_SETTINGS_MODULE",
+    "EMAIL_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser fixture; async.E001 in deployment
 )
 PRODUCTION = {
@@ -33,6 +34,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "C2PA_SIGNER_KEY": "/etc/aiassets/c2pa.key",
     "C2PA_SIGNER_CHAIN": "/etc/aiassets/c2pa-chain.pem",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
 }
 
 
@@ -93,6 +95,8 @@ def check_deploy(tmp_path: Path, **env: str) -> tuple[int, str]:
                 "LOG_FORMAT": "xml",
                 "DELIVERY_SIGNED_URL_MODE": "ftp",
                 "MODERATION_THRESHOLDS": "{not json",
+                "EMAIL_URL": "bogus://x",
+                "DATABASE_URL": "nonsense",
             },
             [
                 "CDN_BACKEND must be one of",
@@ -100,6 +104,8 @@ def check_deploy(tmp_path: Path, **env: str) -> tuple[int, str]:
                 "LOG_FORMAT must be 'json' or 'plain'",
                 "ops.E013",
                 "MODERATION_THRESHOLDS='{not json' is not usable",
+                "EMAIL_URL is not a usable URL",
+                "DATABASE_URL='nonsense' is not a URL Django knows",
             ],
             id="wrong-values",
         ),
