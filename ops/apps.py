@@ -8,3 +8,6 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, deploy_checks  # noqa: F401  (registers system checks)
+        from .conf import app_settings
+
+        app_settings.install_defaults()
