@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404
 from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
@@ -86,6 +85,12 @@ class ProvenanceJSONField(forms.JSONField):
         return super().prepare_value(value)
 
 
+FROM_FILE_HELP = (
+    "Leave empty to take it from the file: A1111/Forge, ComfyUI, InvokeAI, NovelAI and Fooocus "
+    "files carry their prompt, seed and parameters. What you type here wins."
+)
+
+
 class AssetUploadForm(forms.ModelForm):
     """The add form: an original plus its provenance. ``clean()`` validates and decodes
     through ingest.prepare() and writes nothing; the admin's save step commits it."""
@@ -96,14 +101,20 @@ class AssetUploadForm(forms.ModelForm):
     )
     new_model_name = forms.CharField(required=False, max_length=200)
     new_model_version = forms.CharField(required=False, max_length=100)
-    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=FROM_FILE_HELP,
+    )
     negative_prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     seed = forms.IntegerField(required=False, min_value=-(2**63), max_value=2**64 - 1)
     params = ProvenanceJSONField(
         required=False, initial=dict, help_text="Sampler, steps, CFG… as JSON."
     )
     generated_at = forms.SplitDateTimeField(
-        initial=timezone.now, widget=admin.widgets.AdminSplitDateTime
+        required=False,
+        widget=admin.widgets.AdminSplitDateTime,
+        help_text="Empty: the ingest time, when the file carries its generator's metadata.",
     )
     source_platform = forms.CharField(required=False, max_length=100)
     source_job_id = forms.CharField(required=False, max_length=200)
@@ -122,8 +133,6 @@ class AssetUploadForm(forms.ModelForm):
         if self.errors:
             return data
         model = data.get("model")
-        if model is None and not data.get("new_model_name"):
-            raise forms.ValidationError("Choose a generative model or name a new one.")
         upload = data["file"]
         try:
             self.prepared = prepare(
@@ -134,25 +143,33 @@ class AssetUploadForm(forms.ModelForm):
                 alt_text=data.get("alt_text") or "",
             )
         except IngestError as exc:
+            if exc.extra.get("field") == "prompt" and not data.get("prompt"):
+                exc.message = "This field is required: the file carries no prompt to take."
+            if exc.extra.get("field") == "model" and model is None:
+                exc.message = "Choose a generative model or name a new one (the file names none)."
             self.add_error(self._field_for(exc), f"{exc.message} ({exc.code})")
         return data
 
     def _provenance(self, data: dict, model: GenerativeModel | None) -> dict:
-        return {
-            "model": {
-                "name": model.name if model else data["new_model_name"],
-                "version": model.version if model else data.get("new_model_version") or "",
-            },
-            "prompt": data["prompt"],
+        """What the editor typed; empty fields are left for the file to fill."""
+        doc = {
+            "prompt": data.get("prompt") or "",
             "negative_prompt": data.get("negative_prompt") or "",
             "seed": data.get("seed"),
             "params": data.get("params") or {},
-            "generated_at": data["generated_at"].isoformat(),
             "source": {
                 "platform": data.get("source_platform") or "",
                 "job_id": data.get("source_job_id") or "",
             },
         }
+        if model or data.get("new_model_name"):
+            doc["model"] = {
+                "name": model.name if model else data["new_model_name"],
+                "version": model.version if model else data.get("new_model_version") or "",
+            }
+        if data.get("generated_at"):
+            doc["generated_at"] = data["generated_at"].isoformat()
+        return doc
 
     def _field_for(self, exc: IngestError) -> str | None:
         where = str(exc.extra.get("field") or "").split(".")[-1].split("[")[0]
