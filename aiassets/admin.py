@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import c2pa, renditions, storage, validation
+from . import c2pa, extraction, renditions, storage, validation
 from .errors import CodedError
 from .ingest import IngestError, commit, prepare, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
@@ -394,18 +395,21 @@ class AssetAdmin(admin.ModelAdmin):
         except Provenance.DoesNotExist:
             return "—"
         model = prov.model
+        mark = partial(extraction.marked, prov)  # "(from the file)" where the file filled it
         rows = [
-            ("Model", str(model)),
+            ("Model", mark("model", str(model))),
             ("Licence", model.licence or "—"),
             ("Usage restrictions", model.usage_restrictions or "—"),
-            ("Prompt", prov.prompt),
-            ("Negative prompt", prov.negative_prompt or "—"),
-            ("Seed", prov.seed or "—"),
+            ("Prompt", mark("prompt", prov.prompt)),
+            ("Negative prompt", mark("negative_prompt", prov.negative_prompt or "—")),
+            ("Seed", mark("seed", prov.seed or "—")),
             (
                 "Parameters",
-                json.dumps(prov.params, indent=2, sort_keys=True) if prov.params else "—",
+                mark("params", json.dumps(prov.params, indent=2, sort_keys=True))
+                if prov.params
+                else "—",
             ),
-            ("Generated at", prov.generated_at.isoformat()),
+            ("Generated at", mark("generated_at", prov.generated_at.isoformat())),
             (
                 "Faces",
                 f"{len(obj.faces)} detected; "
@@ -414,7 +418,10 @@ class AssetAdmin(admin.ModelAdmin):
             ),
             (
                 "Source",
-                " / ".join(x for x in (prov.source_platform, prov.source_job_id) if x) or "—",
+                mark(
+                    "source.platform",
+                    " / ".join(x for x in (prov.source_platform, prov.source_job_id) if x) or "—",
+                ),
             ),
             ("Content Credentials (original)", _c2pa_summary(prov)),
             (
@@ -423,6 +430,7 @@ class AssetAdmin(admin.ModelAdmin):
                 if prov.c2pa_manifest
                 else "—",
             ),
+            *extraction.staff_rows(prov),
         ]
         # Prompts are untrusted text: format_html_join escapes every value.
         return format_html(
@@ -540,6 +548,8 @@ perceptual hash against every asset.</p>
 </td></tr>{% endif %}
 {% for f in result.manifest.failures %}<tr><th>{{ f.code }}</th><td>{{ f.explanation }}</td>
 </tr>{% endfor %}
+<tr><th>Generator metadata (from the file)</th><td>{% if result.generator %}
+<pre id="generator-metadata">{{ result.generator_json }}</pre>{% else %}none{% endif %}</td></tr>
 {% if result.incoming %}<tr><th>Incoming chain (stored original)</th><td>
 {{ result.incoming.describe }}<pre id="incoming-chain">{{ result.incoming_json }}</pre>
 </td></tr>{% endif %}

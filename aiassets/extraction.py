@@ -21,6 +21,7 @@ lands in ``Provenance.prompt`` and follows the asset's prompt-visibility rules.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -256,3 +257,46 @@ def _storable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [_storable(v, depth + 1) for v in value]
     return validation.storable_text(str(value))[:1000]
+
+
+# -- the admin ---------------------------------------------------------------------------------
+
+MARK = "(from the file)"
+
+
+def marked(prov: Any, name: str, value: str) -> str:
+    """``value`` marked when field ``name`` was filled from the file or defaulted."""
+    if name in (prov.extracted_fields or []):
+        return f"{value}\n{MARK}"
+    if name in ((prov.extracted or {}).get("defaults") or []):
+        return f"{value}\n(default: {DEFAULT_NOTES[name]})"
+    return value
+
+
+DEFAULT_NOTES = {
+    "model": "neither given nor named by the file",
+    "generated_at": "the ingest time; none was given",
+}
+
+
+def staff_rows(prov: Any) -> list[tuple[str, str]]:
+    """What the file said, for staff: the facts, conflicts, warnings and raw chunks."""
+    facts = dict(prov.extracted or {})
+    warnings, _ = facts.pop("warnings", []), facts.pop("defaults", None)
+    rows = [("Stated digital source type", prov.digital_source_type or "—")]
+    if facts:
+        rows.append((f"Generator metadata {MARK}", _json(facts)))
+    for c in prov.extraction_conflicts or []:
+        given, found = _json(c.get("given")), _json(c.get("file"))
+        rows.append((f"Conflict: {c.get('field')}", f"given (kept): {given}\nfile: {found}"))
+    if warnings:
+        rows.append(("Metadata warnings", "\n".join(str(w) for w in warnings)))
+    if prov.embedded_raw:
+        rows.append(("Raw embedded metadata (staff only)", _json(prov.embedded_raw)[:100_000]))
+    return rows
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)

@@ -223,18 +223,10 @@ def _resolve(
         raise IngestError(exc.code, exc.message, **exc.extra)
 
 
-def _extract(im: Any) -> imaging.Embedded:
-    try:
-        return imaging.extract_embedded(im)
-    except Exception as exc:  # noqa: BLE001 - the metadata is optional; the image is fine
-        logger.warning("reading embedded metadata failed: %r", exc, exc_info=True)
-        return imaging.Embedded(warnings=[f"metadata unreadable: {type(exc).__name__}"])
-
-
 def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str, imaging.Embedded]:
     try:
         im, info = imaging.open_image(data, renditions.limits())
-        found = _extract(im)
+        found = imaging.extract_embedded(im)  # never raises; hostile chunks are capped
         small = imaging.normalize(im, imaging.thumbnail_size(info.width, info.height, 256))
         del im
         phash = imaging.perceptual_hash(small)

@@ -99,6 +99,14 @@ class Embedded:
 
 def extract(im: Image.Image) -> Embedded:
     """Read every generator fact ``im`` carries. Never raises on hostile metadata."""
+    try:
+        return _extract(im)
+    except Exception as exc:  # noqa: BLE001 - the metadata is optional; the image is fine
+        logger.warning("reading embedded metadata failed: %r", exc, exc_info=True)
+        return Embedded(warnings=[f"metadata unreadable: {type(exc).__name__}"])
+
+
+def _extract(im: Image.Image) -> Embedded:
     found = Embedded()
     chunks = read_chunks(im, found)
     found.raw = {k: v[:MAX_RAW_CHARS] for k, v in chunks.items()}
