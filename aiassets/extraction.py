@@ -50,6 +50,7 @@ class Extraction:
     conflicts: list[dict[str, Any]] = field(default_factory=list)  # staff only
     digital_source_type: str = ""
     raw: dict[str, str] = field(default_factory=dict)  # staff only
+    dropped: dict[str, str] = field(default_factory=dict)  # file values refused, and why
 
     def row(self) -> dict[str, Any]:
         """The Provenance columns this extraction writes."""
@@ -73,7 +74,7 @@ def resolve(
     out = Extraction(facts=_facts(found, manifest), raw=_raw(found.raw))
     offered = _offered(found, manifest)
     doc = _merge(given, offered, out)
-    if found.prompt and "prompt" in out.fields:
+    if found.prompt:  # a generator wrote its metadata: nothing else needs typing
         _defaults(doc, out, now)
     out.digital_source_type = _source_type(manifest, found, out)
     return _validated(doc, out), out
@@ -173,7 +174,7 @@ def _validated(doc: dict[str, Any], out: Extraction) -> ProvenanceIn:
             where, error = str(exc.extra.get("field") or ""), exc
         except SchemaError as exc:
             where = ".".join(str(p) for p in exc.errors()[0]["loc"])
-            error = _schema_error(exc)
+            error = _schema_error(exc, out)
         name = _field_of(where, out.fields)
         if name is None:
             raise error
@@ -199,6 +200,7 @@ def _drop(doc: dict[str, Any], name: str, out: Extraction, message: str) -> None
     else:
         doc.pop(name, None)
     out.fields.remove(name)
+    out.dropped[name] = message[:300]
     out.facts.setdefault("warnings", []).append(f"not used: {message}"[:500])
 
 
@@ -206,10 +208,14 @@ def _given_params(out: Extraction) -> set[str]:
     return {c["field"].removeprefix("params.") for c in out.conflicts}
 
 
-def _schema_error(exc: SchemaError) -> CodedError:
+def _schema_error(exc: SchemaError, out: Extraction) -> CodedError:
     message = "Invalid provenance: " + describe_errors(exc)
     if any(e["loc"] == ("prompt",) and e["type"] == "missing" for e in exc.errors()):
-        message += " No prompt was given and the file carries none."
+        if "prompt" in out.dropped:
+            why = out.dropped["prompt"]
+            message += f" No prompt was given; the file's could not be used: {why}"
+        else:
+            message += " No prompt was given and the file carries none."
     return validation.refuse(str(exc.errors()[0]["loc"][0]), message)
 
 
