@@ -210,13 +210,15 @@ def _given_params(out: Extraction) -> set[str]:
 
 def _schema_error(exc: SchemaError, out: Extraction) -> CodedError:
     message = "Invalid provenance: " + describe_errors(exc)
+    where = str(exc.errors()[0]["loc"][0])
     if any(e["loc"] == ("prompt",) and e["type"] == "missing" for e in exc.errors()):
+        where = "prompt"  # the one thing the file could not give: name it first
         if "prompt" in out.dropped:
             why = out.dropped["prompt"]
             message += f" No prompt was given; the file's could not be used: {why}"
         else:
             message += " No prompt was given and the file carries none."
-    return validation.refuse(str(exc.errors()[0]["loc"][0]), message)
+    return validation.refuse(where, message)
 
 
 # -- what staff see ----------------------------------------------------------------------------
