@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError as SchemaError
@@ -74,10 +76,10 @@ def resolve(
     out = Extraction(facts=_facts(found, manifest), raw=_raw(found.raw))
     offered = _offered(found, manifest)
     doc = _merge(given, offered, out)
-    if found.prompt:  # a generator wrote its metadata: nothing else needs typing
-        _defaults(doc, out, now)
     out.digital_source_type = _source_type(manifest, found, out)
-    return _validated(doc, out), out
+    # A generator wrote its metadata: nothing else needs typing (filled again after a drop).
+    fill = partial(_defaults, doc, out, now) if found.prompt else None
+    return _validated(doc, given, out, fill), out
 
 
 def _offered(found: Embedded, manifest: dict[str, str]) -> dict[str, Any]:
@@ -143,7 +145,7 @@ def _conflict(out: Extraction, name: str, given: Any, from_file: Any) -> None:
 
 def _defaults(doc: dict[str, Any], out: Extraction, now: datetime) -> None:
     """The file carries the prompt: nothing else needs typing."""
-    defaults = []
+    defaults = out.facts.get("defaults", [])
     if "model" not in doc:
         doc["model"] = {"name": FALLBACK_MODEL}
         defaults.append("model")
@@ -162,11 +164,15 @@ def _source_type(manifest: dict[str, str], found: Embedded, out: Extraction) -> 
     return stated or in_xmp
 
 
-def _validated(doc: dict[str, Any], out: Extraction) -> ProvenanceIn:
+def _validated(
+    doc: dict[str, Any], given: dict[str, Any], out: Extraction, fill: Callable[[], None] | None
+) -> ProvenanceIn:
     """Validate the merged document; a refused value from the file is dropped, with a
     warning, and the rest validated again. A refused given value is an error."""
     limits = validation.Limits.from_settings()
     while True:
+        if fill is not None:
+            fill()
         try:
             validation.check_provenance(doc, limits)
             return ProvenanceIn.model_validate(doc)
@@ -178,7 +184,7 @@ def _validated(doc: dict[str, Any], out: Extraction) -> ProvenanceIn:
         name = _field_of(where, out.fields)
         if name is None:
             raise error
-        _drop(doc, name, out, error.message)
+        _drop(doc, given, name, out, error.message)
 
 
 def _field_of(where: str, from_file: list[str]) -> str | None:
@@ -192,20 +198,18 @@ def _field_of(where: str, from_file: list[str]) -> str | None:
     return None
 
 
-def _drop(doc: dict[str, Any], name: str, out: Extraction, message: str) -> None:
-    if name == "params":
-        doc["params"] = {k: v for k, v in doc["params"].items() if k in _given_params(out)}
-    elif name == "source.platform":
-        doc["source"].pop("platform", None)
+def _drop(
+    doc: dict[str, Any], given: dict[str, Any], name: str, out: Extraction, message: str
+) -> None:
+    """Take the file's value of ``name`` out again: the document holds what was given."""
+    top = name.split(".")[0]
+    if top in given:  # params or source: the given part stays
+        doc[top] = dict(given[top])
     else:
-        doc.pop(name, None)
+        doc.pop(top, None)
     out.fields.remove(name)
     out.dropped[name] = message[:300]
     out.facts.setdefault("warnings", []).append(f"not used: {message}"[:500])
-
-
-def _given_params(out: Extraction) -> set[str]:
-    return {c["field"].removeprefix("params.") for c in out.conflicts}
 
 
 def _schema_error(exc: SchemaError, out: Extraction) -> CodedError:

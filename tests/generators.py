@@ -136,7 +136,7 @@ def comfyui_png(prompt: str = PROMPT, sampler_inputs: dict | None = None) -> byt
     return png({"prompt": json.dumps(graph), "workflow": json.dumps(workflow)})
 
 
-def invokeai_png() -> bytes:
+def invokeai_png(model_name: str = "stable-diffusion-v1-5") -> bytes:
     meta = {
         "generation_mode": "txt2img",
         "positive_prompt": PROMPT,
@@ -148,7 +148,7 @@ def invokeai_png() -> bytes:
         "cfg_scale": 7.5,
         "steps": 30,
         "scheduler": "dpmpp_2m_k",
-        "model": {"model_name": "stable-diffusion-v1-5", "base_model": "sd-1", "key": "abc"},
+        "model": {"model_name": model_name, "base_model": "sd-1", "key": "abc"},
     }
     return png({"invokeai_metadata": json.dumps(meta)})
 

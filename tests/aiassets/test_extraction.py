@@ -114,9 +114,9 @@ def test_a_file_value_the_database_refuses_is_dropped_not_stored(graph_prompt, w
 
 def test_file_params_the_limits_refuse_are_dropped_with_a_warning():
     inputs = {f"extra{i}": "x" * 900 for i in range(80)}  # 72 kB: over the params limit
-    prov, out = resolve({}, g.comfyui_png(sampler_inputs=inputs))
+    prov, out = resolve({"params": {"mine": 1}}, g.comfyui_png(sampler_inputs=inputs))
     assert prov.prompt == g.PROMPT
-    assert "params" not in out.fields and prov.params == {}
+    assert "params" not in out.fields and prov.params == {"mine": 1}  # what was given stays
     assert any("params" in w for w in out.facts["warnings"])
 
 
@@ -125,3 +125,11 @@ def test_raw_chunks_are_capped_in_total():
     given = {"prompt": "p", "model": {"name": "m"}, "generated_at": "2026-11-01T00:00:00Z"}
     _, out = resolve(given, g.png(chunks))
     assert sum(len(v) for v in out.raw.values()) <= extraction.MAX_RAW_TOTAL_CHARS + 100
+
+
+@pytest.mark.parametrize("name", ["bad\u0000name", "bad\ud800name"])
+def test_a_refused_file_model_name_falls_back_to_the_placeholder(name):
+    prov, out = resolve({}, g.invokeai_png(model_name=name))
+    assert prov.prompt == g.PROMPT
+    assert prov.model.name == extraction.FALLBACK_MODEL and "model" in out.facts["defaults"]
+    assert "model" not in out.fields and any("model" in w for w in out.facts["warnings"])
