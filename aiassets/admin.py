@@ -403,12 +403,7 @@ class AssetAdmin(admin.ModelAdmin):
             ("Prompt", mark("prompt", prov.prompt)),
             ("Negative prompt", mark("negative_prompt", prov.negative_prompt or "—")),
             ("Seed", mark("seed", prov.seed or "—")),
-            (
-                "Parameters",
-                mark("params", json.dumps(prov.params, indent=2, sort_keys=True))
-                if prov.params
-                else "—",
-            ),
+            ("Parameters", mark("params", json.dumps(prov.params, indent=2, sort_keys=True))),
             ("Generated at", mark("generated_at", prov.generated_at.isoformat())),
             (
                 "Faces",

@@ -39,8 +39,6 @@ from .schemas import ProvenanceIn, describe_errors
 FALLBACK_MODEL = "Unknown model"
 MAX_RAW_TOTAL_CHARS = 256 * 1024  # all raw chunks kept for staff, together
 MAX_PLATFORM_CHARS = 100
-# Where each fact the file can carry goes in the provenance document.
-TEXT_FIELDS = ("prompt", "negative_prompt")
 
 
 @dataclass
@@ -109,7 +107,8 @@ def _merge(given: dict[str, Any], offered: dict[str, Any], out: Extraction) -> d
         elif name == "model":
             mine = given.get("model")
             if mine is None:
-                doc["model"], _ = value, out.fields.append("model")
+                doc["model"] = value
+                out.fields.append("model")
             elif mine["name"] != value["name"]:
                 _conflict(out, "model", mine["name"], value["name"])
         else:

@@ -167,9 +167,7 @@ def prepare(
     alt_text: str = "",
 ) -> PreparedIngest:
     """Validate and decode everything; write nothing. Raises IngestError on any refusal.
-
-    The provenance may leave out what the file's own generator metadata carries (see
-    aiassets.extraction); given values win."""
+    The provenance may leave out what the file's metadata carries (aiassets.extraction)."""
     given = parse_given(provenance)
     for field, value in (("title", title), ("alt_text", alt_text)):
         if validation.text_problem(value):
@@ -199,17 +197,9 @@ def prepare(
     manifest = c2pa.read(data, info.mime_type)
     prov, extracted = _resolve(given, found, manifest)
     return PreparedIngest(
-        data,
-        sha256,
-        prov,
-        extraction=extracted,
-        info=info,
-        phash=phash,
-        placeholder=lqip,
-        colour=colour,
-        manifest=manifest,
-        **texts,
-    )
+        data, sha256, prov, extraction=extracted, info=info, phash=phash, placeholder=lqip,
+        colour=colour, manifest=manifest, **texts,
+    )  # fmt: skip
 
 
 def _resolve(
