@@ -403,7 +403,7 @@ class AssetAdmin(admin.ModelAdmin):
             ("Prompt", mark("prompt", prov.prompt)),
             ("Negative prompt", mark("negative_prompt", prov.negative_prompt or "—")),
             ("Seed", mark("seed", prov.seed or "—")),
-            ("Parameters", mark("params", json.dumps(prov.params, indent=2, sort_keys=True))),
+            ("Parameters", mark("params", _pretty(prov.params))),
             ("Generated at", mark("generated_at", prov.generated_at.isoformat())),
             (
                 "Faces",
@@ -508,6 +508,10 @@ class AssetAdmin(admin.ModelAdmin):
 
 class VerifyForm(forms.Form):
     file = forms.FileField(help_text="PNG, JPEG, WebP or AVIF. It is read, never stored.")
+
+
+def _pretty(value: dict) -> str:
+    return json.dumps(value, indent=2, sort_keys=True) if value else "—"
 
 
 def _clip(text: str, limit: int = 50_000) -> str:
