@@ -195,24 +195,32 @@ def republish(asset: Asset | uuid.UUID | str, *, by: Any = None, reason: str = "
     return True
 
 
-def _bump_public_version(locked: Asset) -> None:
-    """A public asset's renditions changed: serve it under a new delivery_version."""
-    version = locked.delivery_version
-    _write_asset(locked.pk, delivery_version=version + 1)
+def _announce(
+    asset_id: Any, statuses: tuple[str, str], public: tuple[bool, bool], versions: tuple[int, int]
+) -> None:
+    """Send asset_visibility_changed once the transaction commits (old → new of each)."""
     transaction.on_commit(
         partial(
             asset_visibility_changed.send,
             sender=Asset,
-            asset_id=locked.pk,
-            old_status=locked.moderation_status,
-            new_status=locked.moderation_status,
-            was_public=True,
-            is_public=True,
-            old_delivery_version=version,
-            delivery_version=version + 1,
+            asset_id=asset_id,
+            old_status=statuses[0],
+            new_status=statuses[1],
+            was_public=public[0],
+            is_public=public[1],
+            old_delivery_version=versions[0],
+            delivery_version=versions[1],
         ),
         robust=True,
     )
+
+
+def _bump_public_version(locked: Asset) -> None:
+    """A public asset's renditions changed: serve it under a new delivery_version."""
+    version = locked.delivery_version
+    _write_asset(locked.pk, delivery_version=version + 1)
+    status = locked.moderation_status
+    _announce(locked.pk, (status, status), (True, True), (version, version + 1))
 
 
 def erase(asset: Asset, *, by: Any = None, note: str = "") -> int:
@@ -223,20 +231,8 @@ def erase(asset: Asset, *, by: Any = None, note: str = "") -> int:
     locked = Asset.objects.select_for_update().only(*_LOCKED_FIELDS).get(pk=asset.pk)
     version = locked.delivery_version + 1
     _write_asset(locked.pk, published=False, delivery_version=version)
-    transaction.on_commit(
-        partial(
-            asset_visibility_changed.send,
-            sender=Asset,
-            asset_id=locked.pk,
-            old_status=locked.moderation_status,
-            new_status=locked.moderation_status,
-            was_public=False,
-            is_public=False,
-            old_delivery_version=locked.delivery_version,
-            delivery_version=version,
-        ),
-        robust=True,
-    )
+    status = locked.moderation_status
+    _announce(locked.pk, (status, status), (False, False), (locked.delivery_version, version))
     return version
 
 
@@ -305,19 +301,11 @@ def transition(
             locked.pk, moderation_status=new_status, published=published, delivery_version=version
         )
         _update_side_tables(name, locked.pk, by, note, new_status)
-        transaction.on_commit(
-            partial(
-                asset_visibility_changed.send,
-                sender=Asset,
-                asset_id=locked.pk,
-                old_status=old_status,
-                new_status=new_status,
-                was_public=was_public,
-                is_public=is_public,
-                old_delivery_version=locked.delivery_version,
-                delivery_version=version,
-            ),
-            robust=True,
+        _announce(
+            locked.pk,
+            (old_status, new_status),
+            (was_public, is_public),
+            (locked.delivery_version, version),
         )
 
     if isinstance(asset, Asset):

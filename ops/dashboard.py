@@ -13,7 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from . import queries
+from . import queries, rollups
 from .charts import Chart, Series, bar_chart, line_chart, number
 from .stats import Window, count_by_bucket, last_days, last_hours, quantile, values_by_bucket
 
@@ -151,7 +151,7 @@ def tiles(now: datetime, day: Window, raw: Raw) -> list[tuple[str, str]]:
     decided = [v for t, v in raw.decisions if t >= day.start]
     rejected = decided.count("reject")
     builds = sorted(s for t, s in raw.builds if t >= day.start)
-    variants = queries.variant_status_counts()
+    variants = queries.variant_status_counts(rollups.snapshot())
     purges = queries.purge_status_counts()
     return [
         ("In review now", str(len(waiting))),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aiassets', '0011_apitoken_scopes'),
+        ('aiassets', '0014_merge_scopes_and_scale'),
     ]
 
     operations = [
