@@ -69,10 +69,12 @@ class ManifestReport:
         return manifest_actions(self.active)
 
     def generator_facts(self) -> dict[str, str]:
-        """What the active manifest says made the file: the first action's software agent
-        and digital source type (a known IPTC type only), each capped. Empty when absent."""
+        """What the active manifest says made the file: the software agent and digital source
+        type (a known IPTC type only) of its ``c2pa.created`` action, else of the first action
+        that states them; capped. Empty when absent."""
         facts: dict[str, str] = {}
-        for action in self.actions():
+        actions = self.actions()
+        for action in sorted(actions, key=lambda a: a.get("action") != "c2pa.created"):
             agent = action.get("softwareAgent")
             name = agent.get("name") if isinstance(agent, dict) else agent
             if isinstance(name, str) and name.strip() and "software_agent" not in facts:

@@ -51,3 +51,31 @@ def test_admin_verify_page_shows_the_facts_escaped(admin_client):
     assert 'id="generator-metadata"' in html and "AUTOMATIC1111" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and HTML not in html
     assert "Not recognised" in html
+
+
+def test_a_valid_incoming_manifest_names_the_model_and_source_type(
+    client, foreign_chain, django_capture_on_commit_callbacks
+):
+    """The manifest counts as given: its generator fills the model, its composite source type
+    is stored and published (the file's A1111 chunk still gives the prompt)."""
+    from aiassets import c2pa
+    from aiassets.ingest import ingest
+    from moderation import workflow
+
+    from .conftest import sign_as_rich_generator
+
+    signed = sign_as_rich_generator(
+        g.a1111_png(), "image/png", foreign_chain, prompt="x", thumbnail=g.jpeg(),
+        source_type=c2pa.COMPOSITE,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        asset = ingest(signed, None).asset  # no provenance at all
+    prov = asset.provenance
+    assert prov.c2pa_state == c2pa.VALID
+    assert prov.model.name == "ChattyGen" and "model" in prov.extracted_fields
+    assert prov.prompt == g.PROMPT and prov.digital_source_type == c2pa.COMPOSITE
+    assert prov.extracted["c2pa"]["software_agent"] == "ChattyGen"
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(asset)
+    record = client.get(f"/provenance/{asset.pk}.json").json()["record"]
+    assert record["digital_source_type"] == c2pa.COMPOSITE
