@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,11 +15,10 @@ from django.shortcuts import get_object_or_404
 from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import c2pa, formats, renditions, search, storage, validation
+from . import c2pa, extraction, formats, renditions, search, storage, validation
 from .errors import CodedError
 from .ingest import IngestError, commit, prepare, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
@@ -88,6 +88,12 @@ class ProvenanceJSONField(forms.JSONField):
         return super().prepare_value(value)
 
 
+FROM_FILE_HELP = (
+    "Leave empty to take it from the file: A1111/Forge, ComfyUI, InvokeAI, NovelAI and Fooocus "
+    "files carry their prompt, seed and parameters. What you type here wins."
+)
+
+
 class AssetUploadForm(forms.ModelForm):
     """The add form: an original plus its provenance. ``clean()`` validates and decodes
     through ingest.prepare() and writes nothing; the admin's save step commits it."""
@@ -98,14 +104,20 @@ class AssetUploadForm(forms.ModelForm):
     )
     new_model_name = forms.CharField(required=False, max_length=200)
     new_model_version = forms.CharField(required=False, max_length=100)
-    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=FROM_FILE_HELP,
+    )
     negative_prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     seed = forms.IntegerField(required=False, min_value=-(2**63), max_value=2**64 - 1)
     params = ProvenanceJSONField(
         required=False, initial=dict, help_text="Sampler, steps, CFG… as JSON."
     )
     generated_at = forms.SplitDateTimeField(
-        initial=timezone.now, widget=admin.widgets.AdminSplitDateTime
+        required=False,
+        widget=admin.widgets.AdminSplitDateTime,
+        help_text="Empty: the ingest time, when the file carries its generator's metadata.",
     )
     source_platform = forms.CharField(required=False, max_length=100)
     source_job_id = forms.CharField(required=False, max_length=200)
@@ -124,8 +136,6 @@ class AssetUploadForm(forms.ModelForm):
         if self.errors:
             return data
         model = data.get("model")
-        if model is None and not data.get("new_model_name"):
-            raise forms.ValidationError("Choose a generative model or name a new one.")
         upload = data["file"]
         try:
             self.prepared = prepare(
@@ -136,25 +146,33 @@ class AssetUploadForm(forms.ModelForm):
                 alt_text=data.get("alt_text") or "",
             )
         except IngestError as exc:
+            if exc.extra.get("field") == "prompt" and not data.get("prompt"):
+                exc.message = "This field is required: the file carries no prompt to take."
+            if exc.extra.get("field") == "model" and model is None:
+                exc.message = "Choose a generative model or name a new one (the file names none)."
             self.add_error(self._field_for(exc), f"{exc.message} ({exc.code})")
         return data
 
     def _provenance(self, data: dict, model: GenerativeModel | None) -> dict:
-        return {
-            "model": {
-                "name": model.name if model else data["new_model_name"],
-                "version": model.version if model else data.get("new_model_version") or "",
-            },
-            "prompt": data["prompt"],
+        """What the editor typed; empty fields are left for the file to fill."""
+        doc = {
+            "prompt": data.get("prompt") or "",
             "negative_prompt": data.get("negative_prompt") or "",
             "seed": data.get("seed"),
             "params": data.get("params") or {},
-            "generated_at": data["generated_at"].isoformat(),
             "source": {
                 "platform": data.get("source_platform") or "",
                 "job_id": data.get("source_job_id") or "",
             },
         }
+        if model or data.get("new_model_name"):
+            doc["model"] = {
+                "name": model.name if model else data["new_model_name"],
+                "version": model.version if model else data.get("new_model_version") or "",
+            }
+        if data.get("generated_at"):
+            doc["generated_at"] = data["generated_at"].isoformat()
+        return doc
 
     def _field_for(self, exc: IngestError) -> str | None:
         where = (exc.field or "").split(".")[-1].split("[")[0]
@@ -414,18 +432,16 @@ class AssetAdmin(BoundedListMixin, admin.ModelAdmin):
         except Provenance.DoesNotExist:
             return "—"
         model = prov.model
+        mark = partial(extraction.marked, prov)  # "(from the file)" where the file filled it
         rows = [
-            ("Model", str(model)),
+            ("Model", mark("model", str(model))),
             ("Licence", model.licence or "—"),
             ("Usage restrictions", model.usage_restrictions or "—"),
-            ("Prompt", prov.prompt),
-            ("Negative prompt", prov.negative_prompt or "—"),
-            ("Seed", prov.seed or "—"),
-            (
-                "Parameters",
-                json.dumps(prov.params, indent=2, sort_keys=True) if prov.params else "—",
-            ),
-            ("Generated at", prov.generated_at.isoformat()),
+            ("Prompt", mark("prompt", prov.prompt)),
+            ("Negative prompt", mark("negative_prompt", prov.negative_prompt or "—")),
+            ("Seed", mark("seed", prov.seed or "—")),
+            ("Parameters", mark("params", _pretty(prov.params))),
+            ("Generated at", mark("generated_at", prov.generated_at.isoformat())),
             (
                 "Faces",
                 f"{len(obj.faces)} detected; "
@@ -434,7 +450,10 @@ class AssetAdmin(BoundedListMixin, admin.ModelAdmin):
             ),
             (
                 "Source",
-                " / ".join(x for x in (prov.source_platform, prov.source_job_id) if x) or "—",
+                mark(
+                    "source.platform",
+                    " / ".join(x for x in (prov.source_platform, prov.source_job_id) if x) or "—",
+                ),
             ),
             ("Content Credentials (original)", _c2pa_summary(prov)),
             (
@@ -443,6 +462,7 @@ class AssetAdmin(BoundedListMixin, admin.ModelAdmin):
                 if prov.c2pa_manifest
                 else "—",
             ),
+            *extraction.staff_rows(prov),
         ]
         # Prompts are untrusted text: format_html_join escapes every value.
         return format_html(
@@ -527,6 +547,10 @@ class VerifyForm(forms.Form):
     file = forms.FileField(help_text="PNG, JPEG, WebP or AVIF. It is read, never stored.")
 
 
+def _pretty(value: dict) -> str:
+    return json.dumps(value, indent=2, sort_keys=True) if value else "—"
+
+
 def _clip(text: str, limit: int = 50_000) -> str:
     return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit:,} more)"
 
@@ -560,6 +584,8 @@ perceptual hash against every asset.</p>
 </td></tr>{% endif %}
 {% for f in result.manifest.failures %}<tr><th>{{ f.code }}</th><td>{{ f.explanation }}</td>
 </tr>{% endfor %}
+<tr><th>Generator metadata (from the file)</th><td>{% if result.generator %}
+<pre id="generator-metadata">{{ result.generator_json }}</pre>{% else %}none{% endif %}</td></tr>
 {% if result.incoming %}<tr><th>Incoming chain (stored original)</th><td>
 {{ result.incoming.describe }}<pre id="incoming-chain">{{ result.incoming_json }}</pre>
 </td></tr>{% endif %}

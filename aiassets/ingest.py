@@ -19,12 +19,13 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from pydantic import ValidationError
 
-from . import c2pa, imaging, metrics, renditions, storage, validation
+from . import c2pa, extraction, imaging, metrics, renditions, storage, validation
 from .errors import CodedError
 from .models import ApiToken, Asset, GenerativeModel, Provenance
-from .schemas import ProvenanceIn
+from .schemas import ProvenanceGiven, ProvenanceIn, describe_errors
 from .signals import asset_ingested
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,24 @@ class IngestResult:
     created: bool
 
 
-def parse_provenance(raw: ProvenanceIn | dict[str, Any] | str | bytes) -> ProvenanceIn:
-    """Validate provenance from JSON text or a dict; raise IngestError with a readable message.
+Document = ProvenanceIn | dict[str, Any] | str | bytes | None
 
-    Everything the database could not store is refused here (see aiassets.validation)."""
+
+def parse_provenance(raw: Document) -> ProvenanceIn:
+    """Validate a complete provenance from JSON text or a dict; raise IngestError with a
+    readable message. Everything the database could not store is refused here."""
+    return _parsed(raw, ProvenanceIn)
+
+
+def parse_given(raw: Document) -> dict[str, Any]:
+    """Validate what a channel gave (any field may be missing: the file may fill it, see
+    aiassets.extraction); return the given values. None or empty text gives nothing."""
+    if raw is None or (isinstance(raw, str | bytes) and not raw.strip()):
+        raw = {}
+    return _parsed(raw, ProvenanceGiven).given()
+
+
+def _parsed(raw: Document, schema: type[ProvenanceIn]) -> Any:
     if isinstance(raw, ProvenanceIn):
         raw = raw.model_dump(mode="json")
     limits = validation.Limits.from_settings()
@@ -61,18 +76,9 @@ def parse_provenance(raw: ProvenanceIn | dict[str, Any] | str | bytes) -> Proven
     except validation.ValidationError as exc:
         raise IngestError(exc.code, exc.message, field=exc.field)
     try:
-        return ProvenanceIn.model_validate(raw)
+        return schema.model_validate(raw)
     except ValidationError as exc:
-        raise IngestError("invalid_metadata", "Invalid provenance: " + _describe(exc))
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "provenance"
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {msg}")
-    return "; ".join(parts) + "."
+        raise IngestError("invalid_metadata", "Invalid provenance: " + describe_errors(exc))
 
 
 def read_upload(file: IO[bytes] | bytes) -> bytes:
@@ -124,7 +130,7 @@ class PreparedIngest:
 
     data: bytes
     sha256: str
-    provenance: ProvenanceIn
+    provenance: ProvenanceIn | None  # None for an existing asset (nothing is written)
     filename: str
     title: str
     alt_text: str
@@ -134,11 +140,12 @@ class PreparedIngest:
     placeholder: str = ""
     colour: str = ""
     manifest: Any = None
+    extraction: extraction.Extraction | None = None
 
 
 def ingest(
     file: IO[bytes] | bytes,
-    provenance: ProvenanceIn | dict[str, Any] | str | bytes,
+    provenance: Document,
     actor: Any = None,
     *,
     token: ApiToken | None = None,
@@ -158,14 +165,15 @@ def ingest(
 @_counted
 def prepare(
     file: IO[bytes] | bytes,
-    provenance: ProvenanceIn | dict[str, Any] | str | bytes,
+    provenance: Document,
     *,
     filename: str = "",
     title: str = "",
     alt_text: str = "",
 ) -> PreparedIngest:
-    """Validate and decode everything; write nothing. Raises IngestError on any refusal."""
-    prov = parse_provenance(provenance)
+    """Validate and decode everything; write nothing. Raises IngestError on any refusal.
+    The provenance may leave out what the file's metadata carries (aiassets.extraction)."""
+    given = parse_given(provenance)
     for field, value in (("title", title), ("alt_text", alt_text)):
         if validation.text_problem(value):
             raise IngestError(
@@ -188,26 +196,32 @@ def prepare(
             "again.",
         )
     if existing is not None:
-        return PreparedIngest(data, sha256, prov, existing=existing, **texts)
-    info, phash, lqip, colour = _decode(data)
+        return PreparedIngest(data, sha256, None, existing=existing, **texts)
+    info, phash, lqip, colour, found = _decode(data)
     # Any C2PA manifest in the original: recorded (absent, valid, trusted, invalid), never refused.
     manifest = c2pa.read(data, info.mime_type)
+    prov, extracted = _resolve(given, found, manifest)
     return PreparedIngest(
-        data,
-        sha256,
-        prov,
-        info=info,
-        phash=phash,
-        placeholder=lqip,
-        colour=colour,
-        manifest=manifest,
-        **texts,
-    )
+        data, sha256, prov, extraction=extracted, info=info, phash=phash, placeholder=lqip,
+        colour=colour, manifest=manifest, **texts,
+    )  # fmt: skip
 
 
-def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str]:
+def _resolve(
+    given: dict[str, Any], found: imaging.Embedded, manifest: Any
+) -> tuple[ProvenanceIn, extraction.Extraction]:
+    """Given values merged with the file's metadata; a valid manifest's facts count as given."""
+    stated = manifest.generator_facts() if manifest.state in (c2pa.VALID, c2pa.TRUSTED) else {}
+    try:
+        return extraction.resolve(given, found, stated, timezone.now())
+    except CodedError as exc:
+        raise IngestError(exc.code, exc.message, **exc.extra)
+
+
+def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str, imaging.Embedded]:
     try:
         im, info = imaging.open_image(data, renditions.limits())
+        found = imaging.extract_embedded(im)  # never raises; hostile chunks are capped
         small = imaging.normalize(im, imaging.thumbnail_size(info.width, info.height, 256))
         del im
         phash = imaging.perceptual_hash(small)
@@ -217,7 +231,7 @@ def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str]:
     except Exception as exc:  # noqa: BLE001 - hostile pixels must never become a 500
         logger.warning("decoding an upload failed: %r", exc, exc_info=True)
         raise IngestError("corrupt", "The image could not be decoded.")
-    return info, phash, lqip, colour
+    return info, phash, lqip, colour, found
 
 
 @_counted
@@ -292,6 +306,7 @@ def _write_rows(
         c2pa_state=manifest.state,
         c2pa_manifest=manifest.stored_manifest(),
         c2pa_failures=manifest.failures,
+        **prepared.extraction.row(),
     )
     renditions.ensure_rows(asset)
     renditions.schedule(asset.id)

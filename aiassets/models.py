@@ -287,6 +287,38 @@ class Provenance(models.Model):
     )
     c2pa_manifest = models.JSONField(null=True, blank=True, editable=False)
     c2pa_failures = models.JSONField(default=list, blank=True, editable=False)
+    # What the file itself says (aiassets.extraction): generator chunks, EXIF/XMP, IPTC, C2PA.
+    digital_source_type = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The IPTC digital source type the original states (C2PA manifest or XMP).",
+    )
+    extracted_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The fields filled from the file's own metadata (none was given for them).",
+    )
+    extracted = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Staff only: the generator facts read from the file, defaults and warnings.",
+    )
+    extraction_conflicts = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Staff only: where a given value differs from the file's (the given one won).",
+    )
+    embedded_raw = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Staff only: the raw metadata chunks found in the original (capped).",
+    )
 
     objects = ProvenanceQuerySet.as_manager()
 

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import validation
 
@@ -67,3 +67,33 @@ class ProvenanceIn(BaseModel):
         if value > datetime.now(UTC) + timedelta(days=1):
             raise ValueError("is in the future")
         return value
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """A pydantic validation error, for people: at most five "where: what" parts."""
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "provenance"
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts) + "."
+
+
+class ProvenanceGiven(ProvenanceIn):
+    """What a channel gave, before the file's own metadata fills the gaps (aiassets.extraction):
+    the same rules for every value given, but any field may be missing."""
+
+    model: ModelRef | None = None
+    prompt: str = Field(default="", max_length=20_000)
+    generated_at: datetime | None = None
+
+    @field_validator("generated_at")
+    @classmethod
+    def _when(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else ProvenanceIn._when.__func__(cls, value)
+
+    def given(self) -> dict[str, Any]:
+        """The values given, as a JSON document: empty text, null and {} are gaps."""
+        doc = self.model_dump(mode="json")
+        doc["source"] = {k: v for k, v in doc["source"].items() if v}
+        return {k: v for k, v in doc.items() if v not in ("", None, {})}

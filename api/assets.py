@@ -39,14 +39,14 @@ def create_asset(
 ):
     """Upload an original with its provenance. The same bytes twice return the same id (200).
 
+    The provenance may be left out, or leave fields out, when the file carries generator
+    metadata (A1111, ComfyUI, InvokeAI, NovelAI, Fooocus): given values win, the file's fill
+    the gaps. Without a prompt given or in the file: 422 `invalid_metadata`.
+
     503 `storage_unavailable` (with Retry-After) when file storage is down: nothing is stored.
     """
     if file is None:
         raise IngestError("missing_file", "Send the image as a multipart field named 'file'.")
-    if not provenance:
-        raise IngestError(
-            "invalid_metadata", "Send the provenance as a JSON multipart field named 'provenance'."
-        )
     result = ingest(file, provenance, token=request.auth, filename=file.name or "")
     asset = result.asset
     return Status(
@@ -113,6 +113,7 @@ def provenance_body(prov: Provenance, view: View) -> dict[str, Any]:
             "params": None,
             "generated_at": prov.generated_at,
             "source": None,
+            "extracted_fields": None,
         }
     return {
         "model": model,
@@ -122,6 +123,7 @@ def provenance_body(prov: Provenance, view: View) -> dict[str, Any]:
         "params": prov.params,
         "generated_at": prov.generated_at,
         "source": {"platform": prov.source_platform, "job_id": prov.source_job_id},
+        "extracted_fields": list(prov.extracted_fields or []),
     }
 
 

@@ -51,6 +51,11 @@ class ProvenanceOut(Schema):
     params: dict[str, Any] | None = Field(description="Owner only.")
     generated_at: datetime
     source: SourceOut | None = Field(description="Owner only.")
+    extracted_fields: list[str] | None = Field(
+        None,
+        description="Owner only: the fields filled from the file's own generator metadata "
+        "(none was given for them), e.g. prompt, seed, params, model.",
+    )
 
 
 class VariantOut(Schema):

@@ -22,7 +22,7 @@ import datetime as dt
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
-from aiassets import c2pa, imaging
+from aiassets import c2pa
 from aiassets.errors import json_error
 from aiassets.models import Asset
 
@@ -42,7 +42,7 @@ def build_record(asset: Asset) -> dict:
         "model": {"name": model.name, "version": model.version},
         "licence": {"name": model.licence, "url": model.licence_url},
         "generated_at": prov.generated_at.isoformat(),
-        "digital_source_type": imaging.TRAINED_ALGORITHMIC_MEDIA,
+        "digital_source_type": c2pa.source_type(prov),  # as the variants state it
         "issued_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
     if prov.prompt_is_public:

@@ -116,7 +116,7 @@ def comfyui_graph(prompt: str = PROMPT) -> dict:
     }
 
 
-def comfyui_png(prompt: str = PROMPT) -> bytes:
+def comfyui_png(prompt: str = PROMPT, sampler_inputs: dict | None = None) -> bytes:
     links = [  # [link id, from node, from slot, to node, to slot, type], as ComfyUI saves them
         [1, 4, 0, 3, 0, "MODEL"],
         [2, 6, 0, 3, 1, "CONDITIONING"],
@@ -131,10 +131,12 @@ def comfyui_png(prompt: str = PROMPT) -> bytes:
     nodes = [{"id": int(k), "type": v["class_type"]} for k, v in comfyui_graph(prompt).items()]
     workflow = {"last_node_id": 9, "last_link_id": 9, "nodes": nodes, "links": links}
     workflow["version"] = 0.4
-    return png({"prompt": json.dumps(comfyui_graph(prompt)), "workflow": json.dumps(workflow)})
+    graph = comfyui_graph(prompt)
+    graph["3"]["inputs"].update(sampler_inputs or {})
+    return png({"prompt": json.dumps(graph), "workflow": json.dumps(workflow)})
 
 
-def invokeai_png() -> bytes:
+def invokeai_png(model_name: str = "stable-diffusion-v1-5") -> bytes:
     meta = {
         "generation_mode": "txt2img",
         "positive_prompt": PROMPT,
@@ -146,7 +148,7 @@ def invokeai_png() -> bytes:
         "cfg_scale": 7.5,
         "steps": 30,
         "scheduler": "dpmpp_2m_k",
-        "model": {"model_name": "stable-diffusion-v1-5", "base_model": "sd-1", "key": "abc"},
+        "model": {"model_name": model_name, "base_model": "sd-1", "key": "abc"},
     }
     return png({"invokeai_metadata": json.dumps(meta)})
 

@@ -32,6 +32,7 @@ from .policy import (
     TRAINED,
     provenance_assertion,
     software_agent,
+    source_type,
 )
 from .record import canonical_json, sign_record, verify_record
 from .verify import (
@@ -90,6 +91,7 @@ __all__ = [
     "sign_record",
     "signer_label",
     "software_agent",
+    "source_type",
     "verify",
     "verify_record",
 ]

@@ -68,6 +68,22 @@ class ManifestReport:
     def actions(self) -> list[dict[str, Any]]:
         return manifest_actions(self.active)
 
+    def generator_facts(self) -> dict[str, str]:
+        """What the active manifest says made the file: the software agent and digital source
+        type (a known IPTC type only) of its ``c2pa.created`` action, else of the first action
+        that states them; capped. Empty when absent."""
+        facts: dict[str, str] = {}
+        actions = self.actions()
+        for action in sorted(actions, key=lambda a: a.get("action") != "c2pa.created"):
+            agent = action.get("softwareAgent")
+            name = agent.get("name") if isinstance(agent, dict) else agent
+            if isinstance(name, str) and name.strip() and "software_agent" not in facts:
+                facts["software_agent"] = storable(name.strip())[:200]
+            stated = imaging.embedded.source_type_uri(str(action.get("digitalSourceType") or ""))
+            if stated and "digital_source_type" not in facts:
+                facts["digital_source_type"] = stated
+        return facts
+
     def signed_by(self, creds: Credentials | None) -> bool:
         """Signed with this signer certificate (serial number and issuer)."""
         sig = self.signature

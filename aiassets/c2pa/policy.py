@@ -158,20 +158,25 @@ def parent_reference(asset: Asset, prov: Provenance) -> ParentReference | None:
 
 
 def stated_source_types(prov: Provenance | None, original: bytes | None) -> list[str]:
-    """The digital source types the original states: in its manifest's actions, its XMP."""
+    """The digital source types the original states: in its manifest's actions, its XMP (read
+    at ingest into ``Provenance.digital_source_type`` and ``extracted``, or from ``original``)."""
     found: list[str] = []
     stored = (prov.c2pa_manifest if prov is not None else None) or {}
     active = (stored.get("manifests") or {}).get(stored.get("active_manifest"))
     for action in manifest_actions(active if isinstance(active, dict) else None):
         found.append(str(action.get("digitalSourceType", "")))
+    if prov is not None:
+        found.append(prov.digital_source_type)
+        found.append(str((prov.extracted or {}).get("digital_source_type", "")))
     xmp = _xmp_text(original) if original else ""
     found.extend(_IPTC + m for m in re.findall(re.escape(_IPTC) + r"([A-Za-z]+)", xmp))
     return [s for s in found if s]
 
 
-def source_type(prov: Provenance | None, original: bytes | None) -> str:
+def source_type(prov: Provenance | None, original: bytes | None = None) -> str:
     """The digital source type we publish: the one the original states when we keep it
-    (composite wins: AI-edited is the more precise claim), else trainedAlgorithmicMedia."""
+    (composite wins: AI-edited is the more precise claim), else trainedAlgorithmicMedia.
+    Variants pass the original's bytes; the public record relies on what ingest stored."""
     stated = stated_source_types(prov, original)
     return COMPOSITE if COMPOSITE in stated else TRAINED
 

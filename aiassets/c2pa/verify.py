@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -66,6 +66,8 @@ class Verification:
     verdict: str = UNKNOWN
     # Staff only: the manifest of the named asset's stored original (the full incoming chain).
     incoming: ManifestReport | None = None
+    # What the file's own generator metadata says (A1111, ComfyUI, XMP…), beside the verdict.
+    generator: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -83,6 +85,12 @@ class Verification:
             return ""
         text = json.dumps(self.incoming.manifest, indent=2, sort_keys=True, ensure_ascii=False)
         return text if len(text) <= 50_000 else text[:50_000] + "\n…"
+
+    @property
+    def generator_json(self) -> str:
+        """The generator facts, for people (clipped)."""
+        text = json.dumps(self.generator, indent=2, sort_keys=True, ensure_ascii=False)
+        return text if len(text) <= 20_000 else text[:20_000] + "\n…"
 
     def summary(self) -> str:
         return _SUMMARIES[self.verdict]
@@ -110,6 +118,7 @@ class Verification:
                 "failures": self.incoming.failures,
                 "manifest_store": self.incoming.manifest,
             },
+            "generator_metadata": self.generator,
             "max_distance": self.max_distance,
             "matches": [
                 {
@@ -171,7 +180,7 @@ def incoming_chain(asset_id: str) -> ManifestReport | None:
     return read(data, asset.mime_type)
 
 
-def _inspect(data: bytes) -> tuple[imaging.Inspection, str, str]:
+def _inspect(data: bytes) -> tuple[imaging.Inspection, str, str, dict[str, Any]]:
     if not data:
         raise VerifyError("empty", "The file is empty.")
     if len(data) > settings.INGEST_MAX_BYTES:
@@ -184,16 +193,18 @@ def _inspect(data: bytes) -> tuple[imaging.Inspection, str, str]:
     )
     try:
         im, info = imaging.open_image(data, limits)
+        found = imaging.extract_embedded(im)
         small = imaging.normalize(im, imaging.thumbnail_size(info.width, info.height, 256))
         del im
     except imaging.ImagingError as exc:
         raise VerifyError(exc.code, exc.message)
-    return info, imaging.perceptual_hash(small), imaging.mirrored_perceptual_hash(small)
+    phash, mirrored = imaging.perceptual_hash(small), imaging.mirrored_perceptual_hash(small)
+    return info, phash, mirrored, found.facts()
 
 
 def verify(data: bytes, *, max_distance: int | None = None, limit: int = 5) -> Verification:
     """Tell whether ``data`` came from us. Raises VerifyError for input we cannot read."""
-    info, phash, mirrored = _inspect(data)
+    info, phash, mirrored, generator = _inspect(data)
     limit_distance = settings.C2PA_MATCH_MAX_DISTANCE if max_distance is None else max_distance
     report = read(data, info.mime_type)
     try:
@@ -201,7 +212,7 @@ def verify(data: bytes, *, max_distance: int | None = None, limit: int = 5) -> V
     except CredentialsError:
         ours = False
     matches = nearest_assets(phash, mirrored, limit=limit, max_distance=limit_distance)
-    result = Verification(info, report, ours, matches, limit_distance)
+    result = Verification(info, report, ours, matches, limit_distance, generator=generator)
     if ours:
         result.verdict = OURS
         result.incoming = incoming_chain(result.claimed_asset) if result.claimed_asset else None

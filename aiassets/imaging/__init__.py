@@ -13,10 +13,12 @@ The package is split by concern; this module re-exports the public names, so
 - ``encode``: renditions without source metadata, with the AI-generated marking
 - ``pipeline``: width plans, decode once, resize cascade
 - ``redact``: face pixelation
+- ``embedded``: generator metadata the file carries (A1111, ComfyUI, InvokeAI, XMP, IPTC…)
 """
 
 from .colour import normalize, thumbnail_size
 from .decode import open_image, read_orientation
+from .embedded import Embedded, extract_embedded
 from .encode import TRAINED_ALGORITHMIC_MEDIA, encode, iptc_xmp
 from .fingerprints import hash_distance, mirrored_perceptual_hash, perceptual_hash, placeholder
 from .pipeline import (
@@ -35,6 +37,7 @@ from .types import ImagingError, Inspection, Limits
 
 __all__ = [
     "CORRUPT",
+    "Embedded",
     "TRAINED_ALGORITHMIC_MEDIA",
     "Box",
     "ImagingError",
@@ -44,6 +47,7 @@ __all__ = [
     "Rendition",
     "describe_unknown",
     "encode",
+    "extract_embedded",
     "faces_signature",
     "hash_distance",
     "iptc_xmp",

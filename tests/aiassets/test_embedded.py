@@ -8,7 +8,7 @@ import json
 import pytest
 from PIL import Image
 
-from aiassets import embedded
+from aiassets.imaging import embedded
 from tests import generators as g
 
 

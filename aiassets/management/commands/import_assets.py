@@ -32,7 +32,9 @@ class Command(BaseCommand):
     help = (
         "Import images with their provenance. Provenance comes from --manifest (JSON lines: "
         '{"file": "a.png", "provenance": {...}, "title": "...", "alt_text": "..."}) or from a '
-        "sidecar NAME.json beside each image. Re-running is safe: existing content is skipped."
+        "sidecar NAME.json beside each image. A provenance may leave out what the file's own "
+        "generator metadata carries (A1111, ComfyUI, InvokeAI, NovelAI, Fooocus), even be {}. "
+        "Re-running is safe: existing content is skipped."
     )
 
     def add_arguments(self, parser):

@@ -72,6 +72,7 @@ class Command(BaseCommand):
             out(f"  names asset {result.claimed_asset}")
         if result.incoming is not None:
             out(f"Incoming chain (stored original): {result.incoming.describe()}")
+        self._generator(result.generator)
         out(f"Perceptual hash (match: distance ≤ {result.max_distance}):")
         for m in result.matches:
             flag = "match" if m.within else "no match"
@@ -80,3 +81,13 @@ class Command(BaseCommand):
         if not result.matches:
             out("  no assets to compare with")
         out(f"Verdict: {result.verdict}. {result.summary()}")
+
+    def _generator(self, facts: dict[str, Any]) -> None:
+        """The generator facts the file carries (A1111, ComfyUI, XMP…), beside the verdict."""
+        if not facts:
+            self.stdout.write("Generator metadata: none in the file")
+            return
+        self.stdout.write("Generator metadata (from the file):")
+        for key, value in sorted(facts.items()):
+            text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
+            self.stdout.write(f"  {key}: {str(text)[:500]}")

@@ -99,6 +99,14 @@ class Embedded:
 
 def extract(im: Image.Image) -> Embedded:
     """Read every generator fact ``im`` carries. Never raises on hostile metadata."""
+    try:
+        return _extract(im)
+    except Exception as exc:  # noqa: BLE001 - the metadata is optional; the image is fine
+        logger.warning("reading embedded metadata failed: %r", exc, exc_info=True)
+        return Embedded(warnings=[f"metadata unreadable: {type(exc).__name__}"])
+
+
+def _extract(im: Image.Image) -> Embedded:
     found = Embedded()
     chunks = read_chunks(im, found)
     found.raw = {k: v[:MAX_RAW_CHARS] for k, v in chunks.items()}
@@ -126,11 +134,11 @@ def read_chunks(im: Image.Image, found: Embedded) -> dict[str, str]:
         chunks["XMP"] = xmp
     chunks.update(_exif_text(im, found))
     for key in list(chunks):
-        value = chunks[key].replace("\x00", "")
-        if len(value) > MAX_CHUNK_CHARS:
+        value = chunks[key]
+        if len(value) > MAX_CHUNK_CHARS:  # checked first: nothing more is done with it
             found.warnings.append(f"{key}: {len(value):,} characters, too large to parse")
             value = ""
-        chunks[key] = value
+        chunks[key] = value.replace("\x00", "")
     return {k: v for k, v in chunks.items() if v.strip()}
 
 
@@ -282,19 +290,22 @@ def _read_xmp(packet: str, found: Embedded) -> None:
     for el in root.iter():
         for name, value in el.attrib.items():
             if name == f"{{{_NS['Iptc4xmpExt']}}}DigitalSourceType":
-                found.digital_source_type = _source_type(value)
+                found.digital_source_type = source_type_uri(value)
             if name == f"{{{_NS['xmp']}}}CreatorTool" and not found.software:
                 found.software = value.strip()[:200]
         if el.tag == f"{{{_NS['Iptc4xmpExt']}}}DigitalSourceType" and el.text:
-            found.digital_source_type = _source_type(el.text)
+            found.digital_source_type = source_type_uri(el.text)
         if el.tag == f"{{{_NS['dc']}}}description" and not found.description:
             found.description = " ".join(t.strip() for t in el.itertext() if t.strip())
         if el.tag == f"{{{_NS['xmp']}}}CreatorTool" and el.text and not found.software:
             found.software = el.text.strip()
 
 
-def _source_type(value: str) -> str:
+def source_type_uri(value: str) -> str:
     """A known IPTC digital source type URI, or "" for anything else."""
     value = value.strip()
     name = value.rsplit("/", 1)[-1]
     return _SOURCE_TYPE_BASE + name if name in DIGITAL_SOURCE_TYPES else ""
+
+
+extract_embedded = extract  # the name the imaging package exports
