@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import c2pa, renditions, storage, validation
+from . import c2pa, focal_admin, renditions, storage, validation
 from .errors import CodedError
 from .ingest import IngestError, commit, prepare, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
@@ -223,9 +224,11 @@ class AssetAdmin(admin.ModelAdmin):
         "created_at",
         "provenance_panel",
         "renditions_left_out",
+        "art_direction",
     ]
     fieldsets = [
         (None, {"fields": ["preview", "title", "alt_text"]}),
+        ("Art direction", {"fields": ["art_direction"]}),
         ("Provenance", {"fields": ["provenance_panel"]}),
         (
             "Original",
@@ -313,9 +316,18 @@ class AssetAdmin(admin.ModelAdmin):
             )
         return result.asset
 
+    class Media:
+        css = {"all": ["aiassets/focal.css"]}
+        js = ["aiassets/focal.js"]
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
+            focal_admin.save_from_request(self, request, obj)
+
+    @admin.display(description="Focal point and crops")
+    def art_direction(self, obj: Asset) -> str:
+        return focal_admin.panel(obj)
 
     def save_related(self, request, form, formsets, change):
         if change:
@@ -436,6 +448,11 @@ class AssetAdmin(admin.ModelAdmin):
                 "<uuid:asset_id>/preview/",
                 self.admin_site.admin_view(self.preview_view),
                 name="aiassets_asset_preview",
+            ),
+            path(
+                "<uuid:asset_id>/crop/<str:slug>/",
+                self.admin_site.admin_view(partial(focal_admin.crop_view, self)),
+                name="aiassets_asset_crop",
             ),
             path(
                 "verify/",

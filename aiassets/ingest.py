@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from . import c2pa, imaging, metrics, renditions, storage, validation
 from .errors import CodedError
-from .models import ApiToken, Asset, GenerativeModel, Provenance
+from .models import ApiToken, Asset, FocalSource, GenerativeModel, Provenance
 from .schemas import ProvenanceIn
 from .signals import asset_ingested
 
@@ -129,6 +129,7 @@ class PreparedIngest:
     placeholder: str = ""
     colour: str = ""
     manifest: Any = None
+    focal: tuple = ()  # the automatic focal rectangle (saliency) until faces or an editor
 
 
 def ingest(
@@ -184,7 +185,7 @@ def prepare(
         )
     if existing is not None:
         return PreparedIngest(data, sha256, prov, existing=existing, **texts)
-    info, phash, lqip, colour = _decode(data)
+    info, phash, lqip, colour, focal = _decode(data)
     # Any C2PA manifest in the original: recorded (absent, valid, trusted, invalid), never refused.
     manifest = c2pa.read(data, info.mime_type)
     return PreparedIngest(
@@ -196,23 +197,25 @@ def prepare(
         placeholder=lqip,
         colour=colour,
         manifest=manifest,
+        focal=focal,
         **texts,
     )
 
 
-def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str]:
+def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str, tuple]:
     try:
         im, info = imaging.open_image(data, renditions.limits())
         small = imaging.normalize(im, imaging.thumbnail_size(info.width, info.height, 256))
         del im
         phash = imaging.perceptual_hash(small)
         lqip, colour = imaging.placeholder(small)
+        focal = imaging.crops.rounded(imaging.crops.saliency_rect(small))
     except imaging.ImagingError as exc:
         raise IngestError(exc.code, exc.message)
     except Exception as exc:  # noqa: BLE001 - hostile pixels must never become a 500
         logger.warning("decoding an upload failed: %r", exc, exc_info=True)
         raise IngestError("corrupt", "The image could not be decoded.")
-    return info, phash, lqip, colour
+    return info, phash, lqip, colour, focal
 
 
 @_counted
@@ -267,6 +270,8 @@ def _write_rows(
         phash=prepared.phash,
         placeholder=prepared.placeholder,
         dominant_color=prepared.colour,
+        focal=list(prepared.focal),
+        focal_source=FocalSource.SALIENCY if prepared.focal else FocalSource.NONE,
         original_filename=prepared.filename,
         title=prepared.title,
         alt_text=prepared.alt_text,

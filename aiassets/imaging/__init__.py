@@ -13,13 +13,16 @@ The package is split by concern; this module re-exports the public names, so
 - ``encode``: renditions without source metadata, with the AI-generated marking
 - ``pipeline``: width plans, decode once, resize cascade
 - ``redact``: face pixelation
+- ``crops``: aspect ratios, focal rectangles, crop boxes (``imaging.crops.parse_ratio`` …)
 """
 
+from . import crops
 from .colour import normalize, thumbnail_size
 from .decode import open_image, read_orientation
 from .encode import TRAINED_ALGORITHMIC_MEDIA, encode, iptc_xmp
 from .fingerprints import hash_distance, mirrored_perceptual_hash, perceptual_hash, placeholder
 from .pipeline import (
+    CropJob,
     PreparedSource,
     Rendition,
     plan_widths,
@@ -35,7 +38,9 @@ from .types import ImagingError, Inspection, Limits
 
 __all__ = [
     "CORRUPT",
+    "CropJob",
     "TRAINED_ALGORITHMIC_MEDIA",
+    "crops",
     "Box",
     "ImagingError",
     "Inspection",
