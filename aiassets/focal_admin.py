@@ -100,8 +100,8 @@ def _inside(rect: crops.Rect, box: tuple, width: int, height: int) -> str:
 
 
 def _progress(asset: Asset, ratio: crops.Ratio) -> tuple[int, int]:
-    wanted = {s.recipe for s in renditions.plan(asset) if s.crop == ratio.slug}
-    rows = [v for v in asset.variants.all() if v.recipe in wanted]
+    wanted = {(s.width, s.format, s.recipe) for s in renditions.plan(asset) if s.crop == ratio.slug}
+    rows = [v for v in asset.variants.all() if (v.width, v.format, v.recipe) in wanted]
     return sum(v.status == Variant.Status.READY for v in rows), len(wanted)
 
 
