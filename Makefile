@@ -6,7 +6,7 @@ DEMO_COUNT ?= 48
 # Resolved lazily: only needed when the venv is (re)created.
 PYTHON_FOR_VENV = $(shell scripts/find-python)
 
-.PHONY: run test install lint format worker migrate demo clean update-screenshots
+.PHONY: run serve test install lint format worker worker-fast worker-builds migrate demo clean update-screenshots
 
 $(BIN)/python:
 	@py="$(PYTHON_FOR_VENV)"; [ -n "$$py" ] || exit 1; echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
@@ -19,6 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(STAMP)
 
 migrate: install
+	$(BIN)/python manage.py make_secret_key --verbosity 0
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -28,8 +29,21 @@ demo: migrate
 run: demo
 	@scripts/serve
 
+# The production web server (gunicorn, deploy/gunicorn.conf.py); see README "Running in production".
+serve: install
+	$(BIN)/python manage.py make_secret_key --verbosity 0
+	@scripts/serve-production
+
+# Two pools, so purges and moderation never wait behind builds (README "Workers"):
+# one fast worker per host, one builds worker per core. `make worker` runs one of each.
 worker: install
-	$(BIN)/python manage.py rqworker --with-scheduler derivatives moderation purge default
+	@$(MAKE) --no-print-directory -j2 worker-fast worker-builds
+
+worker-fast: install
+	$(BIN)/python manage.py run_worker fast
+
+worker-builds: install
+	$(BIN)/python manage.py run_worker builds
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -11,7 +11,9 @@ class AiassetsConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers system checks)
         from .c2pa import checks as c2pa_checks
+        from .conf import app_settings
         from .groups import ensure_groups
 
         c2pa_checks.register()
+        app_settings.install_defaults()
         post_migrate.connect(ensure_groups, sender=self)

@@ -40,10 +40,13 @@ def derivative_settings(app_configs, **kwargs):
 def production_services(app_configs, **kwargs):
     errors = []
     if settings.JOBS_INLINE:
+        # Under HTTPS=true (production) this is an error: requests would run every build.
+        kind, code = (Error, "aiassets.E004") if settings.HTTPS else (Warning, "aiassets.W002")
         errors.append(
-            Warning(
+            kind(
                 "REDIS_URL is not set: derivative and moderation jobs run inside web requests.",
-                id="aiassets.W002",
+                hint="Set REDIS_URL and run `manage.py rqworker` beside the web server.",
+                id=code,
             )
         )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -6,7 +6,8 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable
-from typing import NamedTuple
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -78,41 +79,42 @@ class FocalSource(models.TextChoices):
     EDITOR = "editor", "Set by an editor"
 
 
-class AssetQuerySet(models.QuerySet):
-    _with_variants = False
+class ReadyVariantRows:
+    """A prefetcher (Django's ``get_prefetch_querysets()`` protocol, as GenericForeignKey
+    uses) for ``Prefetch("ready_variant_rows", to_attr="ready_variants")``: each asset's
+    ready, planned variants as VariantRow tuples in ascending width, from one values_list()
+    query for the whole page. Tuples cost far less than model rows on a page of pictures."""
 
+    def __get__(self, instance: Any, owner: Any = None) -> ReadyVariantRows:
+        return self
+
+    def get_prefetch_querysets(self, instances: list[Asset], querysets: Any = None) -> tuple:
+        rows = (
+            Variant.objects.filter(
+                asset_id__in=[a.pk for a in instances],
+                status=Variant.Status.READY,
+                on_demand=False,
+            )
+            .order_by("width")
+            .values_list("asset_id", "width", "height", "format", "recipe", "key", "c2pa", "ratio")
+        )
+        found: list[VariantRow] = []
+        owner: dict[int, uuid.UUID] = {}  # id(row) -> asset pk; every row stays alive in found
+        for asset_id, *fields in rows:
+            found.append(VariantRow(*fields))
+            owner[id(found[-1])] = asset_id
+        # (rows, row -> its asset's pk, asset -> pk, single, cache name, is descriptor)
+        return found, lambda row: owner[id(row)], attrgetter("pk"), False, "ready_variants", False
+
+
+class AssetQuerySet(models.QuerySet):
     def with_variants(self) -> AssetQuerySet:
         """Everything a page needs in two queries: the assets (with provenance and model) and
         their ready, planned variants, attached as ``asset.ready_variants`` (VariantRow tuples,
         ascending width)."""
-        qs = self.select_related("provenance__model")
-        qs._with_variants = True
-        return qs
-
-    def _clone(self) -> AssetQuerySet:
-        clone = super()._clone()
-        clone._with_variants = self._with_variants
-        return clone
-
-    def _fetch_all(self) -> None:
-        fresh = self._result_cache is None
-        super()._fetch_all()
-        if fresh and self._with_variants and self._result_cache:
-            assets = [a for a in self._result_cache if isinstance(a, Asset)]
-            by_asset: dict[uuid.UUID, list[VariantRow]] = {a.pk: [] for a in assets}
-            rows = (
-                Variant.objects.filter(
-                    asset_id__in=list(by_asset), status=Variant.Status.READY, on_demand=False
-                )
-                .order_by("width")
-                .values_list(
-                    "asset_id", "width", "height", "format", "recipe", "key", "c2pa", "ratio"
-                )
-            )
-            for asset_id, *fields in rows:
-                by_asset[asset_id].append(VariantRow(*fields))
-            for asset in assets:
-                asset.ready_variants = by_asset[asset.pk]
+        return self.select_related("provenance__model").prefetch_related(
+            models.Prefetch("ready_variant_rows", to_attr="ready_variants")
+        )
 
     def public(self) -> AssetQuerySet:
         return self.filter(moderation_status=ModerationStatus.APPROVED, published=True)
@@ -144,8 +146,7 @@ class Asset(models.Model):
         choices=ModerationStatus.choices,
         default=ModerationStatus.PENDING,
         editable=False,
-        db_index=True,
-    )
+    )  # indexed by asset_queue_idx (status, queued_at)
     published = models.BooleanField(default=False)
     delivery_version = models.PositiveIntegerField(default=1, editable=False)
     faces = models.JSONField(
@@ -186,15 +187,38 @@ class Asset(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the asset entered its moderation state (its latest status change); "
+        "orders the review queues. Written with each moderation decision.",
+    )
 
     objects = AssetQuerySet.as_manager()
+    ready_variant_rows = ReadyVariantRows()  # prefetched by with_variants()
 
     class Meta:
         ordering = ["-created_at"]
         permissions = [("rebuild_variants", "Can rebuild variants")]
+        indexes = [
+            # The review queues: one status, oldest first (see moderation.queues).
+            models.Index(fields=["moderation_status", "queued_at"], name="asset_queue_idx"),
+            # The public gallery: newest first, keyset-paginated over public rows only.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="asset_public_newest_idx",
+                condition=models.Q(moderation_status="approved", published=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"Asset {str(self.id)[:8]}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.queued_at is None:
+            self.queued_at = self.created_at  # a new asset enters "pending" as it is created
+        super().save(*args, **kwargs)
 
     @property
     def aspect_ratio(self) -> float:
@@ -316,7 +340,10 @@ class Variant(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="variants")
+    # No index of its own: variant_spec_unique starts with asset_id and serves every lookup.
+    asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="variants", db_index=False
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=10)
@@ -325,9 +352,7 @@ class Variant(models.Model):
     )
     key = models.CharField(max_length=255)
     bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     on_demand = models.BooleanField(
@@ -347,13 +372,21 @@ class Variant(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["asset", "format", "width"]
+        # asset_id, not asset: ordering by the relation would join every asset (its ordering).
+        ordering = ["asset_id", "format", "width"]
         constraints = [
             models.UniqueConstraint(
                 fields=["asset", "width", "format", "recipe"], name="variant_spec_unique"
             )
         ]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        # Almost every row is ready: index only the unfinished ones (healing looks for those).
+        indexes = [
+            models.Index(
+                fields=["status", "updated_at"],
+                name="variant_unfinished_idx",
+                condition=~models.Q(status="ready"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.width}w {self.format} ({self.status})"
@@ -497,3 +530,12 @@ __all__ = [
     "Provenance",
     "Variant",
 ]
+
+
+def _register_lookups() -> None:
+    from .search import PromptFullText
+
+    Provenance._meta.get_field("prompt").register_lookup(PromptFullText)
+
+
+_register_lookups()

@@ -1,9 +1,13 @@
 """The one way to enqueue a job: RQ when REDIS_URL is set, in-process otherwise.
 
 Payloads are ids only. Deterministic job ids collapse duplicates: a job with the same id that
-is queued, scheduled or running is reused; a finished or failed one is replaced. If Redis is
-unreachable the job is logged as not enqueued and the data stays as it is (pending), for
-``reconcile_variants`` or a later request to pick up. Nothing is lost.
+is queued, scheduled or running is reused; a finished, failed or partial one is replaced. If
+Redis is unreachable the job is logged as not enqueued and the data stays as it is (pending),
+for the periodic healing (ops.healing) to pick up. Nothing is lost.
+
+Why not Django 6's ``django.tasks``: it ships only the immediate and dummy backends, and its
+API has no job ids of our choosing, no retries with backoff and no queue depth, which the
+duplicate collapsing, healing and deferral here rely on. RQ stays behind this one function.
 """
 
 from __future__ import annotations
@@ -93,8 +97,7 @@ def _enqueue_rq(
     import django_rq
     from redis.exceptions import RedisError
     from rq import Retry
-    from rq.exceptions import DuplicateJobError, NoSuchJobError
-    from rq.job import Job
+    from rq.exceptions import DuplicateJobError
 
     options: dict[str, Any] = {}
     if retries:
@@ -109,13 +112,8 @@ def _enqueue_rq(
             try:
                 return queue.enqueue(func, *args, job_id=job_id, unique=True, **options).id
             except DuplicateJobError:
-                try:
-                    existing = Job.fetch(job_id, connection=queue.connection)
-                except NoSuchJobError:
-                    continue  # expired in between: try again
-                if existing.get_status(refresh=True) in ACTIVE_STATES:
+                if _replace_unless_active(queue.connection, job_id):
                     return job_id
-                existing.delete()  # finished or failed: replace it with a fresh run
         logger.error("could not enqueue job %s on %s after 3 tries", job_id, queue_name)
         return None
     except RedisError:
@@ -125,3 +123,26 @@ def _enqueue_rq(
             queue_name,
         )
         return None
+
+
+def record_state(conn: Any, job_id: str) -> str | None:
+    """The job's status, or None when Redis has no complete record of it (a job written to
+    by a worker after a Redis restart lost its record is only a partial hash)."""
+    status, created = conn.hmget(f"rq:job:{job_id}", ["status", "created_at"])
+    if not created or not status:
+        return None
+    return status.decode() if isinstance(status, bytes) else status
+
+
+def _replace_unless_active(conn: Any, job_id: str) -> bool:
+    """True if the job is queued, scheduled or running; otherwise delete its record (finished,
+    failed or partial) so that a fresh run can take the id, and return False."""
+    from rq.job import Job
+
+    if record_state(conn, job_id) in ACTIVE_STATES:
+        return True
+    try:
+        Job.fetch(job_id, connection=conn).delete()  # also leaves RQ's registries
+    except Exception:  # no record, a partial one, or dangling executions
+        conn.delete(f"rq:job:{job_id}")
+    return False

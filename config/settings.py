@@ -6,32 +6,34 @@ STORAGE=s3 and the AWS_* variables. See the configuration table in README.md.
 """
 
 import os
-import secrets
 import tempfile
 from pathlib import Path
 
 import environ
 
+from config.csp import content_security_policy
+from config.envmap import CheckedEnv, development_secret_key, env_overrides
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.Env()
+# Reading the environment never raises here: each unusable value is recorded in CONFIG_ERRORS
+# (the variable's default stands in) and `manage.py check` reports it as an error, the WSGI
+# application refuses to start (config/wsgi.py). This module writes no file.
+CONFIG_ERRORS: list[str] = []
+env = CheckedEnv(CONFIG_ERRORS)
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
-
-def _local_secret_key() -> str:
-    """A per-checkout key kept in var/, so a fresh clone needs no configuration."""
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="") or _local_secret_key()
+HTTPS = env.bool("HTTPS", default=False)
+# Production (HTTPS=true) must set SECRET_KEY: left empty, Django refuses to sign and
+# `check --deploy` says why. Development reads var/secret_key (`make install` writes it).
+SECRET_KEY = env("SECRET_KEY", default="") or ("" if HTTPS else development_secret_key(VAR_DIR))
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+if HTTPS and not DEBUG and not SECRET_KEY:
+    # Several hosts sign and verify each other's URLs: no web process starts on a key of its
+    # own (config.wsgi refuses to serve on CONFIG_ERRORS).
+    CONFIG_ERRORS.append("SECRET_KEY must be set, the same on every host, when HTTPS=true.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "api.middleware.ApiErrorMiddleware",
     "api.middleware.IngestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -82,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -90,6 +94,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, making VAR_DIR on first connection (this module writes no file).
+    DATABASES["default"]["ENGINE"] = "config.sqlite3"
     # Tests use a file, not memory: the live server's threads then get their own connections.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
         Path(tempfile.gettempdir()) / f"aiassets-test-{os.getpid()}.sqlite3"
@@ -104,6 +110,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A persistent connection that died (database restart, pg_terminate_backend, failover) is
+    # found and replaced before a request uses it, instead of answering 500.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
         "TEST_DATABASE_NAME", default="aiassets_test"
     )
@@ -123,8 +132,7 @@ USE_TZ = True
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here after collectstatic
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))  # after collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # nothing is served from MEDIA_ROOT directly
@@ -147,19 +155,26 @@ if STORAGE == "s3":
     STORAGES = {
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET")},
+            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET", default="")},
         },
         "originals": {
             "BACKEND": "aiassets.storage.OriginalsS3Storage",
-            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET")},
+            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_ORIGINALS_BUCKET", default="")},
         },
         "variants": {
             "BACKEND": "aiassets.storage.VariantsS3Storage",
-            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_VARIANTS_BUCKET")},
+            "OPTIONS": {**_S3_COMMON, "bucket_name": env("AWS_VARIANTS_BUCKET", default="")},
         },
         "staticfiles": _STATIC,
     }
-elif STORAGE == "local":
+    CONFIG_ERRORS += [
+        f"STORAGE=s3 needs {name}: the bucket is not set."
+        for name in ("AWS_ORIGINALS_BUCKET", "AWS_VARIANTS_BUCKET")
+        if not env(name, default="")
+    ]
+else:
+    if STORAGE != "local":
+        CONFIG_ERRORS.append(f"STORAGE must be 'local' or 's3', not {STORAGE!r}.")
     STORAGES = {
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -179,8 +194,6 @@ elif STORAGE == "local":
         },
         "staticfiles": _STATIC,
     }
-else:
-    raise environ.ImproperlyConfigured(f"STORAGE must be 'local' or 's3', not {STORAGE!r}")
 
 FILE_UPLOAD_TEMP_DIR = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -190,15 +203,22 @@ IMAGEKIT_DEFAULT_FILE_STORAGE = "originals"
 IMAGEKIT_CACHEFILE_DIR = "previews"
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.JustInTime"
 IMAGEKIT_SPEC_CACHEFILE_NAMER = "imagekit.cachefiles.namers.source_name_dot_hash"
+globals().update(env_overrides(env, ORPHAN_GRACE_SECONDS=env.int))  # default: aiassets/conf.py
 
 # --- Ingest limits --------------------------------------------------------------------------
-INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=64 * 1024 * 1024)
-INGEST_MAX_PIXELS = env.int("INGEST_MAX_PIXELS", default=100_000_000)
-INGEST_MAX_SIDE = env.int("INGEST_MAX_SIDE", default=20_000)
-INGEST_ALLOW_ANIMATED = env.bool("INGEST_ALLOW_ANIMATED", default=False)
-INGEST_MAX_PARAMS_BYTES = env.int("INGEST_MAX_PARAMS_BYTES", default=64 * 1024)
-INGEST_MAX_PARAMS_DEPTH = env.int("INGEST_MAX_PARAMS_DEPTH", default=20)
-INGEST_MAX_PROVENANCE_BYTES = env.int("INGEST_MAX_PROVENANCE_BYTES", default=256 * 1024)
+# Defaults live in aiassets/conf.py; a variable that is set here overrides its default.
+globals().update(
+    env_overrides(
+        env,
+        INGEST_MAX_BYTES=env.int,
+        INGEST_MAX_PIXELS=env.int,
+        INGEST_MAX_SIDE=env.int,
+        INGEST_ALLOW_ANIMATED=env.bool,
+        INGEST_MAX_PARAMS_BYTES=env.int,
+        INGEST_MAX_PARAMS_DEPTH=env.int,
+        INGEST_MAX_PROVENANCE_BYTES=env.int,
+    )
+)
 # Per API token (overridable per token in the admin); 0 = unlimited. Past them: 429.
 API_RATE_REQUESTS_PER_MINUTE = env.int("API_RATE_REQUESTS_PER_MINUTE", default=120)
 API_RATE_BYTES_PER_DAY = env.int("API_RATE_BYTES_PER_DAY", default=20 * 1024**3)
@@ -226,8 +246,11 @@ SOCIAL_CARD_RATIO = env("SOCIAL_CARD_RATIO", default="40/21")  # "": no share ca
 SOCIAL_CARD_WIDTH = env.int("SOCIAL_CARD_WIDTH", default=1200)  # 1200×630
 DERIVATIVE_MAX_ATTEMPTS = env.int("DERIVATIVE_MAX_ATTEMPTS", default=3)
 DERIVATIVE_RETRY_INTERVALS = env.list("DERIVATIVE_RETRY_INTERVALS", cast=int, default=[10, 60])
-DERIVATIVE_STALE_MINUTES = env.int("DERIVATIVE_STALE_MINUTES", default=30)
 DERIVATIVE_JOB_TIMEOUT = env.int("DERIVATIVE_JOB_TIMEOUT", default=600)
+# reconcile_variants: a pending row untouched for one job timeout is stuck (healing is faster).
+DERIVATIVE_STALE_MINUTES = env.int(
+    "DERIVATIVE_STALE_MINUTES", default=max(1, DERIVATIVE_JOB_TIMEOUT // 60)
+)
 # Past this many waiting derivative jobs, ingest still stores originals but defers their
 # builds (status "deferred"); each finished build and reconcile_variants let them in. 0: off.
 DERIVATIVE_QUEUE_MAX_DEPTH = env.int("DERIVATIVE_QUEUE_MAX_DEPTH", default=500)
@@ -244,6 +267,11 @@ RQ_QUEUES = {
     }
     for name in JOB_QUEUES
 }
+# Workers (manage.py run_worker) heartbeat this often; three missed beats mark one dead.
+JOBS_HEARTBEAT_SECONDS = env.int("JOBS_HEARTBEAT_SECONDS", default=10)
+JOBS_HEAL_INTERVAL = env.int("JOBS_HEAL_INTERVAL", default=60)  # ops.healing, see README
+JOBS_ORPHAN_SWEEP = env.bool("JOBS_ORPHAN_SWEEP", default=True)  # healing sweeps orphan files
+JOBS_HEAL_MAX_REQUEUES = env.int("JOBS_HEAL_MAX_REQUEUES", default=10)  # per job and day
 # We enqueue from transaction.on_commit ourselves; django-rq must not defer a second time.
 RQ = {"COMMIT_MODE": "auto"}
 RQ_SHOW_ADMIN_LINK = True
@@ -270,8 +298,6 @@ ON_DEMAND_MAX_WIDTH = env.int("ON_DEMAND_MAX_WIDTH", default=4096)
 ON_DEMAND_MAX_CONCURRENT = env.int("ON_DEMAND_MAX_CONCURRENT", default=2)
 ON_DEMAND_RETRY_AFTER = env.int("ON_DEMAND_RETRY_AFTER", default=2)
 ON_DEMAND_BUDGET_PER_MINUTE = env.int("ON_DEMAND_BUDGET_PER_MINUTE", default=120)  # 0: none
-# aiassets builds variant URLs through this hook, so it never imports delivery itself.
-AIASSETS_VARIANT_URL = "delivery.signing.variant_url"
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -282,19 +308,33 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("HTTPS", default=False):
+if HTTPS:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Health probes come over plain HTTP from the load balancer and the supervisor.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Content-Security-Policy on every response (Django's own CSP middleware): scripts and <style>
+# elements only from here or with the request's nonce ({{ csp_nonce }}); images also from the
+# CDN and signed-URL origins. Style attributes stay allowed (admin thumbnails set their
+# placeholder colour with one; they cannot run script). CSP_EXTRA_IMG_SRC adds image origins.
+SECURE_CSP = content_security_policy(
+    env.list("CSP_EXTRA_IMG_SRC", default=[]),
+    DELIVERY_PUBLIC_BASE_URL,
+    env("AWS_S3_ENDPOINT_URL", default="") if STORAGE == "s3" else "",
+    env("AWS_S3_CUSTOM_DOMAIN", default="") if STORAGE == "s3" else "",
+)
 
 # LOG_FORMAT: "json" (one JSON object per line, ops.logging.JsonFormatter; the default when
 # DEBUG is off) or "plain" (the default with DEBUG on). Every logger goes through the root's
 # console handler: aiassets, moderation, delivery, rq.worker (jobs) and Django's own.
 LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "plain"):
-    raise environ.ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}")
+    CONFIG_ERRORS.append(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
+    LOG_FORMAT = "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -348,9 +388,10 @@ elif CDN_BACKEND in _CDN_CHOICES:
         }
     }
 else:
-    raise environ.ImproperlyConfigured(
-        f"CDN_BACKEND must be one of none, {', '.join(_CDN_CHOICES)}; not {CDN_BACKEND!r}"
+    CONFIG_ERRORS.append(
+        f"CDN_BACKEND must be one of none, {', '.join(_CDN_CHOICES)}; not {CDN_BACKEND!r}."
     )
+    CDN_BACKENDS = {}
 CDN_PURGE_MAX_ATTEMPTS = env.int("CDN_PURGE_MAX_ATTEMPTS", default=5)
 CDN_PURGE_RETRY_INTERVALS = env.list(
     "CDN_PURGE_RETRY_INTERVALS", cast=int, default=[2, 10, 60, 300]
@@ -358,33 +399,33 @@ CDN_PURGE_RETRY_INTERVALS = env.list(
 CDN_PURGE_TIMEOUT = env.float("CDN_PURGE_TIMEOUT", default=10.0)
 
 # --- Moderation ---
-# Classifiers (dotted paths; see moderation/classifiers.py). NudeNet's weights derive from an
-# Ultralytics (AGPL-3.0) model: check that licence suits you, or name another classifier.
-MODERATION_CLASSIFIERS = env.list(
-    "MODERATION_CLASSIFIERS", default=["moderation.classifiers.NudeNetClassifier"]
+# Defaults live in moderation/conf.py; a variable that is set here overrides its default.
+# MODERATION_CLASSIFIERS: dotted paths (see moderation/classifiers.py). NudeNet's weights
+# derive from an Ultralytics (AGPL-3.0) model: check that licence suits you, or name another.
+# MODERATION_THRESHOLDS: JSON, {"LABEL": {"review": 0.25, "reject": 0.7}, ...}; empty sends
+# every image to human review (fail closed) and `manage.py check` warns.
+# MODERATION_CLIENT_IP_HEADER: behind a trusted reverse proxy, the META key holding the client
+# address (e.g. HTTP_X_REAL_IP).
+globals().update(
+    env_overrides(
+        env,
+        MODERATION_CLASSIFIERS=env.list,
+        MODERATION_CLASSIFY_MAX_SIDE=env.int,
+        MODERATION_THRESHOLDS=env.json,
+        MODERATION_PUBLISH_ON_APPROVE=env.bool,
+        MODERATION_FORBID_SELF_APPROVAL=env.bool,
+        MODERATION_CLAIM_SECONDS=env.int,
+        MODERATION_JOB_RETRIES=env.int,
+        MODERATION_RETRY_INTERVALS=lambda name: env.list(name, cast=int),
+        MODERATION_JOB_TIMEOUT=env.int,
+        MODERATION_TAKEDOWN_MAX_DISTANCE=env.int,
+        MODERATION_TAKEDOWN_RATE=env.str,
+        MODERATION_TAKEDOWN_MAX_BYTES=env.int,
+        MODERATION_TAKEDOWN_MAX_PIXELS=env.int,
+        MODERATION_CLIENT_IP_HEADER=env.str,
+        MODERATION_FACE_MIN_SCORE=env.float,
+    )
 )
-MODERATION_CLASSIFY_MAX_SIDE = env.int("MODERATION_CLASSIFY_MAX_SIDE", default=1024)
-# Per label: score ≥ review → human review; score ≥ reject → auto-reject. Labels not listed
-# are ignored. NudeNet scores crude skin-toned shapes ~0.3 and abstract art ~0.35 on *_COVERED.
-MODERATION_THRESHOLDS = {
-    "FEMALE_GENITALIA_EXPOSED": {"review": 0.25, "reject": 0.7},
-    "MALE_GENITALIA_EXPOSED": {"review": 0.25, "reject": 0.7},
-    "ANUS_EXPOSED": {"review": 0.25, "reject": 0.7},
-    "FEMALE_BREAST_EXPOSED": {"review": 0.25, "reject": 0.8},
-    "BUTTOCKS_EXPOSED": {"review": 0.25, "reject": 0.8},
-}
-MODERATION_PUBLISH_ON_APPROVE = env.bool("MODERATION_PUBLISH_ON_APPROVE", default=True)
-MODERATION_FORBID_SELF_APPROVAL = env.bool("MODERATION_FORBID_SELF_APPROVAL", default=True)
-MODERATION_CLAIM_SECONDS = env.int("MODERATION_CLAIM_SECONDS", default=900)
-MODERATION_JOB_RETRIES = env.int("MODERATION_JOB_RETRIES", default=2)
-MODERATION_RETRY_INTERVALS = env.list("MODERATION_RETRY_INTERVALS", cast=int, default=[10, 60])
-MODERATION_JOB_TIMEOUT = env.int("MODERATION_JOB_TIMEOUT", default=300)
-MODERATION_TAKEDOWN_MAX_DISTANCE = env.int("MODERATION_TAKEDOWN_MAX_DISTANCE", default=10)
-MODERATION_TAKEDOWN_RATE = env("MODERATION_TAKEDOWN_RATE", default="5/h")
-MODERATION_TAKEDOWN_MAX_BYTES = env.int("MODERATION_TAKEDOWN_MAX_BYTES", default=10 * 1024 * 1024)
-MODERATION_TAKEDOWN_MAX_PIXELS = env.int("MODERATION_TAKEDOWN_MAX_PIXELS", default=50_000_000)
-# Behind a trusted reverse proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP).
-MODERATION_CLIENT_IP_HEADER = env("MODERATION_CLIENT_IP_HEADER", default="")
 
 # --- Observability ---
 # GET /metrics (Prometheus) needs `Authorization: Bearer $METRICS_TOKEN` and/or a client

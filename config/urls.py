@@ -4,7 +4,7 @@ from django.urls import include, path
 from api.site import api
 
 urlpatterns = [
-    path("admin/django-rq/", include("django_rq.urls")),
+    path("admin/django-rq/", include("ops.rqadmin")),  # superusers only
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("ops.urls")),

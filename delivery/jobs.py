@@ -20,3 +20,16 @@ def purge_asset(asset_id: str, delivery_version: int) -> dict[str, Any]:
         state = "will retry" if report.pending else "no attempts left"
         raise PurgeFailed(f"purge of {asset_id} v{delivery_version} failed ({state}): {problems}")
     return {"asset_id": asset_id, "delivery_version": int(delivery_version), "done": report.done}
+
+
+def resume_purge(asset_id: str, delivery_version: int) -> dict[str, Any]:
+    """Healing's retry of an unfinished round: one more try of each row (no RQ retries: the
+    next one is healing's again, after purges.retry_delay())."""
+    report = purges.resume(asset_id, delivery_version)
+    return {
+        "asset_id": asset_id,
+        "delivery_version": int(delivery_version),
+        "done": report.done,
+        "pending": report.pending,
+        "failed": report.failed,
+    }

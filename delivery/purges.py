@@ -19,6 +19,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F
@@ -142,6 +143,66 @@ def purge(
         fresh = mine.filter(status=PurgeRequest.Status.PENDING, attempts=0).exclude(pk__in=tried)
         rows = list(fresh.order_by("id"))
     return report
+
+
+def resume(asset_id: uuid.UUID | str, delivery_version: int) -> PurgeReport:
+    """Try the round's unfinished rows (pending or failed) once more; never opens a new round.
+
+    Healing calls this for rounds whose retry is due (see ``due_rounds``), so a purge that
+    failed while the CDN was down is retried until it is done."""
+    report = PurgeReport(str(asset_id), int(delivery_version))
+    rows = PurgeRequest.objects.filter(
+        asset_id=asset_id,
+        delivery_version=int(delivery_version),
+        status__in=[PurgeRequest.Status.PENDING, PurgeRequest.Status.FAILED],
+    ).order_by("id")
+    backends = get_backends()
+    for row in rows:
+        _attempt(row, backends, report, settings.CDN_PURGE_MAX_ATTEMPTS)
+    return report
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds to wait after the ``attempts``-th try: CDN_PURGE_RETRY_INTERVALS, whose last
+    value repeats for ever (a purge is retried until it is done)."""
+    intervals = list(settings.CDN_PURGE_RETRY_INTERVALS) or [60]
+    return int(intervals[min(max(attempts, 1), len(intervals)) - 1])
+
+
+def due_rounds(grace: float, limit: int = 500) -> list[tuple[str, int]]:
+    """(asset id, delivery version) of unfinished rounds whose next try is due.
+
+    A row never tried is due after ``grace`` seconds (its job was lost before it ran); a
+    row tried n times is due retry_delay(n) seconds after its last try."""
+    now = timezone.now()
+    soonest = min([grace, *settings.CDN_PURGE_RETRY_INTERVALS])
+    rows = (
+        PurgeRequest.objects.filter(
+            status__in=[PurgeRequest.Status.PENDING, PurgeRequest.Status.FAILED],
+            updated_at__lte=now - timedelta(seconds=soonest),
+        )
+        .order_by("updated_at")
+        .values_list("asset_id", "delivery_version", "attempts", "updated_at")[:limit]
+    )
+    due: dict[tuple[str, int], None] = {}
+    for asset_id, version, attempts, updated_at in rows:
+        wait = retry_delay(attempts) if attempts else grace
+        if updated_at + timedelta(seconds=wait) <= now:
+            due[(str(asset_id), int(version))] = None
+    return list(due)
+
+
+def schedule_resume(asset_id: uuid.UUID | str, delivery_version: int) -> None:
+    """Enqueue ``resume`` under the round's own job id (a running purge is never doubled)."""
+    from aiassets.queueing import enqueue
+
+    enqueue(
+        "purge",
+        "delivery.jobs.resume_purge",
+        str(asset_id),
+        int(delivery_version),
+        job_id=job_id(asset_id, delivery_version),
+    )
 
 
 def _attempt(row: PurgeRequest, backends: dict, report: PurgeReport, limit: int) -> None:

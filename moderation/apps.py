@@ -11,6 +11,7 @@ class ModerationConfig(AppConfig):
 
         from aiassets.signals import asset_ingested, model_rules_changed
 
+        from . import checks  # noqa: F401  (registers system checks)
         from .permissions import grant_moderator_permissions
         from .receivers import on_asset_ingested, on_model_rules_changed
 

@@ -1,18 +1,27 @@
-"""Moderation settings with their defaults, read on every call so tests can override them."""
+"""Moderation settings: the one home of their defaults (config/settings.py only maps the
+environment onto them). Cached, and reset on ``setting_changed`` (see aiassets.conf)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from django.conf import settings
+from aiassets.conf import AppSettings
 
 DEFAULTS: dict[str, Any] = {
     "MODERATION_CLASSIFIERS": ["moderation.classifiers.NudeNetClassifier"],
     "MODERATION_CLASSIFY_MAX_SIDE": 1024,
-    # label -> {"review": score, "reject": score}; either may be None. Labels not listed are
-    # ignored (NudeNet scores faces, feet, covered parts and abstract art too).
-    "MODERATION_THRESHOLDS": {},
+    # Per label: score >= review -> human review; score >= reject -> auto-reject; either may
+    # be None. Labels not listed are ignored (NudeNet scores faces, feet, covered parts and
+    # abstract art too: crude skin-toned shapes ~0.3, abstract art ~0.35 on *_COVERED).
+    # Empty (or no usable threshold) fails closed: every image goes to human review.
+    "MODERATION_THRESHOLDS": {
+        "FEMALE_GENITALIA_EXPOSED": {"review": 0.25, "reject": 0.7},
+        "MALE_GENITALIA_EXPOSED": {"review": 0.25, "reject": 0.7},
+        "ANUS_EXPOSED": {"review": 0.25, "reject": 0.7},
+        "FEMALE_BREAST_EXPOSED": {"review": 0.25, "reject": 0.8},
+        "BUTTOCKS_EXPOSED": {"review": 0.25, "reject": 0.8},
+    },
     "MODERATION_PUBLISH_ON_APPROVE": True,
     "MODERATION_FORBID_SELF_APPROVAL": True,
     "MODERATION_CLAIM_SECONDS": 900,
@@ -30,8 +39,11 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+settings = AppSettings(DEFAULTS)
+
+
 def get(name: str) -> Any:
-    return getattr(settings, name, DEFAULTS[name])
+    return settings.get(name)
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -119,6 +119,8 @@ class Decision(models.Model):
         if not self._state.adding:
             raise AuditLogError("Decisions are append-only; they cannot be updated.")
         super().save(*args, **kwargs)
+        if self.to_status != self.from_status:  # the asset enters a queue: stamp it
+            Asset.objects.filter(pk=self.asset_id).update(queued_at=self.created_at)
 
     def delete(self, *args, **kwargs):
         raise AuditLogError("Decisions are append-only; they cannot be deleted.")

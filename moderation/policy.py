@@ -8,8 +8,9 @@ MODERATION_THRESHOLDS) put each score in one of three bands:
     score ≥ reject            → auto-reject
 
 Beyond scores, an asset goes to review when its model's licence restricts public use, when
-its provenance is missing or malformed, or when no classifier looked at it. Reject wins over
-review; review wins over approve.
+its provenance is missing or malformed, or when no classifier looked at it. With no usable
+threshold at all (an empty or missing MODERATION_THRESHOLDS) nothing can be judged safe:
+every asset goes to review (fail closed). Reject wins over review; review wins over approve.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ PROVENANCE_MISSING = "provenance_missing"
 PROVENANCE_MALFORMED = "provenance_malformed"
 NOT_CLASSIFIED = "not_classified"
 NO_CONCERNS = "no_concerns"
+NO_THRESHOLDS = "no_thresholds"
 
 
 def score_reason(band: str, label: str) -> str:
@@ -91,15 +93,21 @@ def provenance_problems(
     return (PROVENANCE_MALFORMED,) if malformed else ()
 
 
+def parse_thresholds(thresholds: Mapping[str, Any] | None) -> dict[str, Threshold]:
+    """The usable thresholds: labels with a review or reject score (others are ignored)."""
+    limits = {label: Threshold.parse(value) for label, value in (thresholds or {}).items()}
+    return {k: v for k, v in limits.items() if v.review is not None or v.reject is not None}
+
+
 def decide(
     scores: Mapping[str, float] | None,
     provenance: ProvenanceFacts | None,
-    thresholds: Mapping[str, Any],
+    thresholds: Mapping[str, Any] | None,
     *,
     now: datetime | None = None,
 ) -> PolicyResult:
     """approve / review / reject with reason codes. ``scores`` is None if nothing classified."""
-    limits = {label: Threshold.parse(value) for label, value in thresholds.items()}
+    limits = parse_thresholds(thresholds)
     rejects: list[str] = []
     reviews: list[str] = []
     for label, score in sorted((scores or {}).items(), key=lambda kv: (-kv[1], kv[0])):
@@ -112,6 +120,8 @@ def decide(
             reviews.append(score_reason("review", label))
     if scores is None:
         reviews.append(NOT_CLASSIFIED)
+    if not limits:
+        reviews.append(NO_THRESHOLDS)
     if provenance is not None and provenance.restricts_public_use:
         reviews.append(LICENCE_RESTRICTED)
     reviews.extend(provenance_problems(provenance, now))

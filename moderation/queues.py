@@ -1,4 +1,10 @@
-"""The review queues as querysets, each annotated with when the item entered its state."""
+"""The review queues as querysets, oldest first by the stored, indexed ``Asset.queued_at``.
+
+``queued_at`` is stamped by every decision that changes an asset's status (Decision.save), so a
+queue page walks the index ``asset_queue_idx`` (status, queued_at) and stops after one page.
+Rows queued before the column existed have none: :func:`backfill_queued_at` (run by the healing
+job, or once by hand) stamps them from their latest status change, a batch at a time.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,25 @@ from aiassets.models import Asset, ModerationStatus
 
 from .models import Decision
 
+QUEUED = (ModerationStatus.IN_REVIEW, ModerationStatus.REJECTED, ModerationStatus.TAKEN_DOWN)
+
+
+def backfill_queued_at(batch: int = 1000) -> int:
+    """Stamp up to ``batch`` queued assets that have no ``queued_at``; returns how many."""
+    changes = Decision.objects.filter(asset=OuterRef("pk")).exclude(to_status=F("from_status"))
+    latest = Subquery(changes.order_by("-created_at", "-id").values("created_at")[:1])
+    todo = list(
+        Asset.objects.filter(moderation_status__in=QUEUED, queued_at__isnull=True).values_list(
+            "pk", flat=True
+        )[:batch]
+    )
+    return Asset.objects.filter(pk__in=todo).update(queued_at=Coalesce(latest, F("created_at")))
+
 
 def annotate(qs: QuerySet) -> QuerySet:
-    """Add ``queued_at`` (time of the latest decision, else creation), and the latest
-    decision's actor kind and reason code."""
+    """Add the latest decision's actor kind and reason code (evaluated for the rows shown)."""
     latest = Decision.objects.filter(asset=OuterRef("pk")).order_by("-created_at", "-id")
     return qs.annotate(
-        queued_at=Coalesce(Subquery(latest.values("created_at")[:1]), F("created_at")),
         last_actor_kind=Subquery(latest.values("actor_kind")[:1]),
         last_reason=Subquery(latest.values("reason_code")[:1]),
     )

@@ -195,24 +195,32 @@ def republish(asset: Asset | uuid.UUID | str, *, by: Any = None, reason: str = "
     return True
 
 
-def _bump_public_version(locked: Asset) -> None:
-    """A public asset's renditions changed: serve it under a new delivery_version."""
-    version = locked.delivery_version
-    _write_asset(locked.pk, delivery_version=version + 1)
+def _announce(
+    asset_id: Any, statuses: tuple[str, str], public: tuple[bool, bool], versions: tuple[int, int]
+) -> None:
+    """Send asset_visibility_changed once the transaction commits (old → new of each)."""
     transaction.on_commit(
         partial(
             asset_visibility_changed.send,
             sender=Asset,
-            asset_id=locked.pk,
-            old_status=locked.moderation_status,
-            new_status=locked.moderation_status,
-            was_public=True,
-            is_public=True,
-            old_delivery_version=version,
-            delivery_version=version + 1,
+            asset_id=asset_id,
+            old_status=statuses[0],
+            new_status=statuses[1],
+            was_public=public[0],
+            is_public=public[1],
+            old_delivery_version=versions[0],
+            delivery_version=versions[1],
         ),
         robust=True,
     )
+
+
+def _bump_public_version(locked: Asset) -> None:
+    """A public asset's renditions changed: serve it under a new delivery_version."""
+    version = locked.delivery_version
+    _write_asset(locked.pk, delivery_version=version + 1)
+    status = locked.moderation_status
+    _announce(locked.pk, (status, status), (True, True), (version, version + 1))
 
 
 def erase(asset: Asset, *, by: Any = None, note: str = "") -> int:
@@ -223,20 +231,8 @@ def erase(asset: Asset, *, by: Any = None, note: str = "") -> int:
     locked = Asset.objects.select_for_update().only(*_LOCKED_FIELDS).get(pk=asset.pk)
     version = locked.delivery_version + 1
     _write_asset(locked.pk, published=False, delivery_version=version)
-    transaction.on_commit(
-        partial(
-            asset_visibility_changed.send,
-            sender=Asset,
-            asset_id=locked.pk,
-            old_status=locked.moderation_status,
-            new_status=locked.moderation_status,
-            was_public=False,
-            is_public=False,
-            old_delivery_version=locked.delivery_version,
-            delivery_version=version,
-        ),
-        robust=True,
-    )
+    status = locked.moderation_status
+    _announce(locked.pk, (status, status), (False, False), (locked.delivery_version, version))
     return version
 
 
@@ -270,23 +266,9 @@ def transition(
     asset_id = asset.pk if isinstance(asset, Asset) else asset
 
     with transaction.atomic():
-        locked = Asset.objects.select_for_update().only(*_LOCKED_FIELDS).get(pk=asset_id)
+        locked = _lock_allowed(name, asset_id, kind, by)
         old_status = locked.moderation_status
-        escalated = Escalation.objects.filter(asset_id=locked.pk).exists()
-        if not allowed(name, old_status, escalated=escalated):
-            raise TransitionNotAllowed(_refusal(name, old_status, escalated))
-        if name == "approve" and kind == ActorKind.USER:
-            _check_self_approval(locked, by)
-
-        new_status = rule.to_status or old_status
-        was_public = locked.is_public
-        published, version = locked.published, locked.delivery_version
-        if new_status == S.APPROVED:
-            published = published or conf.get("MODERATION_PUBLISH_ON_APPROVE")
-        elif published:
-            published, version = False, version + 1
-        is_public = new_status == S.APPROVED and published
-
+        new_status, published, version = _outcome(rule, locked)
         decision = Decision.objects.create(
             asset_id=locked.pk,
             actor=by if kind == ActorKind.USER else None,
@@ -305,48 +287,60 @@ def transition(
             locked.pk, moderation_status=new_status, published=published, delivery_version=version
         )
         _update_side_tables(name, locked.pk, by, note, new_status)
-        transaction.on_commit(
-            partial(
-                asset_visibility_changed.send,
-                sender=Asset,
-                asset_id=locked.pk,
-                old_status=old_status,
-                new_status=new_status,
-                was_public=was_public,
-                is_public=is_public,
-                old_delivery_version=locked.delivery_version,
-                delivery_version=version,
-            ),
-            robust=True,
-        )
+        public = (locked.is_public, new_status == S.APPROVED and published)
+        _announce(locked.pk, (old_status, new_status), public, (locked.delivery_version, version))
 
     if isinstance(asset, Asset):
-        asset.moderation_status, asset.published, asset.delivery_version = (
-            new_status,
-            published,
-            version,
-        )
+        asset.moderation_status, asset.published = new_status, published
+        asset.delivery_version = version
+    _log_decision(name, decision, old_status, new_status)
+    return decision
+
+
+def _lock_allowed(name: str, asset_id: Any, kind: str, by: Any) -> Asset:
+    """Lock the asset's row and check that ``name`` may run from its status, by ``by``."""
+    locked = Asset.objects.select_for_update().only(*_LOCKED_FIELDS).get(pk=asset_id)
+    escalated = Escalation.objects.filter(asset_id=locked.pk).exists()
+    if not allowed(name, locked.moderation_status, escalated=escalated):
+        raise TransitionNotAllowed(_refusal(name, locked.moderation_status, escalated))
+    if name == "approve" and kind == ActorKind.USER:
+        _check_self_approval(locked, by)
+    return locked
+
+
+def _outcome(rule: Rule, locked: Asset) -> tuple[str, bool, int]:
+    """(status, published, delivery_version) after ``rule``: leaving public view bumps the
+    version, so every URL of the old one dies."""
+    new_status = rule.to_status or locked.moderation_status
+    published, version = locked.published, locked.delivery_version
+    if new_status == S.APPROVED:
+        published = published or conf.get("MODERATION_PUBLISH_ON_APPROVE")
+    elif published:
+        published, version = False, version + 1
+    return new_status, published, version
+
+
+def _log_decision(name: str, decision: Decision, old_status: str, new_status: str) -> None:
     logger.info(
         "moderation %s: asset %s %s → %s by %s (%s)",
         name,
-        locked.pk,
+        decision.asset_id,
         old_status,
         new_status,
         decision.actor_name,
-        reason_code or "-",
+        decision.reason_code or "-",
         extra={
             "event": "moderation.decision",
             "decision_id": decision.pk,
-            "asset_id": str(locked.pk),
-            "verdict": rule.verdict,
-            "actor_kind": kind,
+            "asset_id": str(decision.asset_id),
+            "verdict": decision.verdict,
+            "actor_kind": decision.actor_kind,
             "actor": decision.actor_name,
             "from_status": old_status,
             "to_status": new_status,
-            "reason_code": reason_code,
+            "reason_code": decision.reason_code,
         },
     )
-    return decision
 
 
 def _write_asset(asset_id: uuid.UUID, **fields: Any) -> None:

@@ -7,4 +7,10 @@ class OpsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import (
+            checks,  # noqa: F401  (registers system checks)
+            deploy_checks,  # noqa: F401
+            rqadmin,
+        )
+
+        rqadmin.register()  # the RQ dashboard in the admin: superusers only

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from . import queries
+from . import queries, rollups
 from .charts import Chart, Series, bar_chart, line_chart, number
 from .stats import Window, count_by_bucket, last_days, last_hours, quantile, values_by_bucket
 
@@ -63,11 +63,11 @@ def _hours(seconds: float) -> str:
     return number(seconds / 3600, 1)
 
 
-def window_charts(window: Window, raw: Raw) -> list[Chart]:
-    labels, names = window.labels(), window.long_labels()
-    key = window.key
+def _fmt_pct(v: float) -> str:
+    return number(v, 1) + "%"
 
-    ingests = count_by_bucket(window, raw.ingests)
+
+def _moderation_series(window: Window, raw: Raw) -> dict[str, list]:
     approvals = count_by_bucket(window, (t for t, v in raw.decisions if v == "approve"))
     rejections = count_by_bucket(window, (t for t, v in raw.decisions if v == "reject"))
     rates = [
@@ -79,68 +79,71 @@ def window_charts(window: Window, raw: Raw) -> list[Chart]:
         ages = review_at(window.bucket_end(i), raw.review)
         oldest.append(max(ages, default=0.0) / 3600)
         waiting.append(len(ages))
+    return {
+        "approvals": approvals,
+        "rejections": rejections,
+        "rates": rates,
+        "oldest": oldest,
+        "waiting": waiting,
+    }
+
+
+def window_charts(window: Window, raw: Raw) -> list[Chart]:
+    labels, names, key = window.labels(), window.long_labels(), window.key
+    return [
+        draw(f"{ident}-{key}", title, labels, series, unit, names, **extra)
+        for draw, ident, title, series, unit, extra in _chart_specs(window, raw)
+    ]
+
+
+def _chart_specs(window: Window, raw: Raw) -> list[tuple]:
+    """(kind, id, title, series, unit, extra keyword arguments) of each chart."""
+    m = _moderation_series(window, raw)
     builds = [sorted(b) for b in values_by_bucket(window, raw.builds)]
     p50 = [quantile(b, 0.5) if b else None for b in builds]
     p95 = [quantile(b, 0.95) if b else None for b in builds]
-    failures = count_by_bucket(window, raw.purge_failures)
-
-    def fmt_pct(v: float) -> str:
-        return number(v, 1) + "%"
-
+    ingests = [Series("Assets", count_by_bucket(window, raw.ingests))]
+    decisions = [
+        Series("Approved", m["approvals"], "s0"),
+        Series("Rejected", m["rejections"], "s1"),
+    ]
+    purges = [Series("Failed purges", count_by_bucket(window, raw.purge_failures), "s1")]
     return [
-        bar_chart(
-            f"ingests-{key}", "Ingest volume", labels, [Series("Assets", ingests)], "", names
-        ),
-        bar_chart(
-            f"decisions-{key}",
-            "Moderation throughput",
-            labels,
-            [Series("Approved", approvals, "s0"), Series("Rejected", rejections, "s1")],
-            "",
-            names,
-        ),
-        line_chart(
-            f"rejection-{key}",
+        (bar_chart, "ingests", "Ingest volume", ingests, "", {}),
+        (bar_chart, "decisions", "Moderation throughput", decisions, "", {}),
+        (
+            line_chart,
+            "rejection",
             "Rejection rate",
-            labels,
-            [Series("Rejected share", rates, "s1")],
+            [Series("Rejected share", m["rates"], "s1")],
             "%",
-            names,
-            fmt=fmt_pct,
-            top=100,
+            {"fmt": _fmt_pct, "top": 100},
         ),
-        line_chart(
-            f"review-age-{key}",
+        (
+            line_chart,
+            "review-age",
             "Review queue: longest wait (hours)",
-            labels,
-            [Series("Longest wait", oldest, "s0")],
+            [Series("Longest wait", m["oldest"], "s0")],
             "h",
-            names,
+            {},
         ),
-        bar_chart(
-            f"review-length-{key}",
+        (
+            bar_chart,
+            "review-length",
             "Review queue length",
-            labels,
-            [Series("Items in review", waiting, "s2")],
+            [Series("Items in review", m["waiting"], "s2")],
             "",
-            names,
+            {},
         ),
-        line_chart(
-            f"build-latency-{key}",
+        (
+            line_chart,
+            "build-latency",
             "Variant build latency (seconds)",
-            labels,
             [Series("p50", p50, "s0"), Series("p95", p95, "s1")],
             "s",
-            names,
+            {},
         ),
-        bar_chart(
-            f"purge-failures-{key}",
-            "Purge failures",
-            labels,
-            [Series("Failed purges", failures, "s1")],
-            "",
-            names,
-        ),
+        (bar_chart, "purge-failures", "Purge failures", purges, "", {}),
     ]
 
 
@@ -151,7 +154,7 @@ def tiles(now: datetime, day: Window, raw: Raw) -> list[tuple[str, str]]:
     decided = [v for t, v in raw.decisions if t >= day.start]
     rejected = decided.count("reject")
     builds = sorted(s for t, s in raw.builds if t >= day.start)
-    variants = queries.variant_status_counts()
+    variants = queries.variant_status_counts(rollups.snapshot())
     purges = queries.purge_status_counts()
     return [
         ("In review now", str(len(waiting))),

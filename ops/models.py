@@ -13,3 +13,20 @@ class Dashboard(models.Model):
 
     def __str__(self) -> str:
         return "Operations dashboard"
+
+
+class Rollup(models.Model):
+    """One number of a rollup (``name``, ``key`` → ``value``), refreshed by ops.rollups.refresh().
+
+    /metrics and the dashboard read these few rows instead of grouping whole tables."""
+
+    name = models.CharField(max_length=50)
+    key = models.CharField(max_length=100, blank=True, default="")
+    value = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "key"], name="ops_rollup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.key}] = {self.value}"

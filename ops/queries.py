@@ -21,6 +21,8 @@ from aiassets.models import Asset, BuildLog, ModerationStatus, Variant
 from delivery.models import PurgeRequest
 from moderation.models import Decision
 
+from . import rollups
+
 IN_REVIEW = ModerationStatus.IN_REVIEW
 SETTLING_VERDICTS = (Decision.Verdict.APPROVE, Decision.Verdict.REJECT)
 
@@ -35,30 +37,31 @@ def _entered_review(asset_ref: str, before_ref: str | None = None) -> Subquery:
     return Subquery(entries.order_by("-created_at", "-id").values("created_at")[:1])
 
 
-def decision_counts() -> Counter[tuple[str, str]]:
-    """All decisions ever, by (verdict, actor kind). Decisions are append-only: true counters."""
-    rows = Decision.objects.order_by().values_list("verdict", "actor_kind").annotate(n=Count("id"))
-    return Counter({(verdict, kind): n for verdict, kind, n in rows})
+def decision_counts(snapshot: rollups.Snapshot | None = None) -> Counter[tuple[str, str]]:
+    """All decisions ever, by (verdict, actor kind). Decisions are append-only: true counters,
+    kept in the rollup plus the decisions since its watermark (one query: the snapshot)."""
+    return (snapshot or rollups.snapshot()).decisions
 
 
 def review_queue() -> tuple[int, datetime | None]:
-    """(items in review, when the longest-waiting one entered review)."""
+    """(items in review, when the longest-waiting one entered review).
+
+    Both from the index (moderation_status, queued_at): the stored ``queued_at`` is when the
+    asset entered review (moderation.models.Decision stamps it on every status change)."""
     head = (
         Asset.objects.filter(moderation_status=IN_REVIEW)
         .order_by()
-        .annotate(entered=Coalesce(_entered_review("pk"), F("created_at")))
-        .aggregate(n=Count("pk"), oldest=Min("entered"))
+        .aggregate(n=Count("pk"), oldest=Min("queued_at"))
     )
     return head["n"], head["oldest"]
 
 
 def review_open_entries(limit: int) -> list[datetime]:
-    """When each item now in review entered it (oldest first)."""
+    """When each item now in review entered it (oldest first): an index walk of ``limit``."""
     return list(
-        Asset.objects.filter(moderation_status=IN_REVIEW)
-        .annotate(entered=Coalesce(_entered_review("pk"), F("created_at")))
-        .order_by("entered")
-        .values_list("entered", flat=True)[:limit]
+        Asset.objects.filter(moderation_status=IN_REVIEW, queued_at__isnull=False)
+        .order_by("queued_at")
+        .values_list("queued_at", flat=True)[:limit]
     )
 
 
@@ -97,7 +100,10 @@ def purge_failures(since: datetime, limit: int) -> list[datetime]:
     )
 
 
-def variant_status_counts() -> Counter[str]:
+def variant_status_counts(snapshot: rollups.Snapshot | None = None) -> Counter[str]:
+    """From the rollup (ops.rollups) when it has been refreshed; counted live until then."""
+    if snapshot is not None and snapshot.variants is not None:
+        return snapshot.variants
     rows = Variant.objects.order_by().values_list("status").annotate(n=Count("id"))
     return Counter(dict(rows))
 

@@ -7,6 +7,7 @@ from django import forms
 from django.db import connection
 from django.db.models import F, QuerySet
 
+from aiassets import search
 from aiassets.models import Asset, GenerativeModel, Provenance
 
 ASPECTS = [("landscape", "Landscape"), ("portrait", "Portrait"), ("square", "Square")]
@@ -39,22 +40,14 @@ class AssetFilter(django_filters.FilterSet):
         fields = ["q", "model", "aspect", "date"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Full-text search over prompts that are public; private prompts are never searched."""
-        value = value.strip()[:200]
-        if not value:
-            return queryset
-        public = Provenance.objects.prompt_public()
-        if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchVector
+        """Full-text search over prompts that are public; private prompts are never searched.
 
-            matches = public.annotate(doc=SearchVector("prompt", config="english")).filter(
-                doc=SearchQuery(value, config="english", search_type="websearch")
-            )
-        else:
-            matches = public
-            for word in value.split()[:10]:
-                matches = matches.filter(prompt__icontains=word)
-        return queryset.filter(pk__in=matches.values("asset_id"))
+        On PostgreSQL this reads the stored, GIN-indexed vector (aiassets.search)."""
+        match = search.prompt_q("prompt", value, connection.vendor)
+        if not match:
+            return queryset
+        public = Provenance.objects.prompt_public().filter(match)
+        return queryset.filter(pk__in=public.values("asset_id"))
 
     def by_aspect(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         lo, hi = 1 - SQUARE_TOLERANCE, 1 + SQUARE_TOLERANCE

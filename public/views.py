@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_safe
 from aiassets.models import Asset
 from delivery.pictures import social_card
 
+from . import paging
 from .filters import AssetFilter
 
 PAGE_SIZE = 24
@@ -30,11 +30,12 @@ def public_assets():
 
 @require_safe
 def gallery(request: HttpRequest) -> HttpResponse:
-    filterset = AssetFilter(request.GET, queryset=public_assets().order_by("-created_at"))
+    filterset = AssetFilter(request.GET, queryset=public_assets())
     queryset = filterset.qs if filterset.is_valid() else public_assets().none()
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paging.paginate(queryset, request.GET, PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(
         request,
         "public/gallery.html",

@@ -55,6 +55,12 @@ def local_storages(root: Path) -> dict:
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_root() -> None:
+    """WhiteNoise reads STATIC_ROOT (collectstatic makes it; settings write no file)."""
+    Path(django_settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(request, settings, tmp_path) -> Iterator[Path]:
     """Every test gets its own media root and runs jobs in-process unless it asks for RQ.

@@ -26,42 +26,26 @@ def iptc_xmp(digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA) -> bytes:
     ).encode()
 
 
+# Encoder keywords per format, with their defaults; DERIVATIVE_FORMATS options override them.
+_ENCODER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "jpeg": {"quality": 82, "progressive": True, "subsampling": 2},
+    "webp": {"quality": 88, "method": 4},
+    "avif": {"quality": 70, "speed": 8, "max_threads": 1},
+}
+_FIXED = {"jpeg": {"optimize": True}}
+
+
 def encode(im: Image.Image, fmt: str, options: dict[str, Any], xmp: bytes) -> bytes:
     """Encode an sRGB RGB/RGBA image as ``fmt`` (avif, webp, jpeg) with no EXIF, GPS or ICC."""
-    pil_format = formats.OUTPUT[fmt].pillow
-    im.info = {}  # never carry source metadata across
-    buf = io.BytesIO()
-    if fmt == "jpeg":
-        if im.mode == "RGBA":
-            flat = Image.new("RGB", im.size, options.get("background", (255, 255, 255)))
-            flat.paste(im, mask=im.getchannel("A"))
-            im = flat
-        im.save(
-            buf,
-            pil_format,
-            quality=options.get("quality", 82),
-            optimize=True,
-            progressive=options.get("progressive", True),
-            subsampling=options.get("subsampling", 2),
-            xmp=xmp,
-        )
-    elif fmt == "webp":
-        im.save(
-            buf,
-            pil_format,
-            quality=options.get("quality", 88),
-            method=options.get("method", 4),
-            xmp=xmp,
-        )
-    elif fmt == "avif":
-        im.save(
-            buf,
-            pil_format,
-            quality=options.get("quality", 70),
-            speed=options.get("speed", 8),
-            max_threads=options.get("max_threads", 1),
-            xmp=xmp,
-        )
-    else:
+    if fmt not in _ENCODER_DEFAULTS:
         raise ValueError(f"unknown output format {fmt!r}")
+    im.info = {}  # never carry source metadata across
+    if fmt == "jpeg" and im.mode == "RGBA":
+        flat = Image.new("RGB", im.size, options.get("background", (255, 255, 255)))
+        flat.paste(im, mask=im.getchannel("A"))
+        im = flat
+    defaults = _ENCODER_DEFAULTS[fmt]
+    kwargs = {name: options.get(name, value) for name, value in defaults.items()}
+    buf = io.BytesIO()
+    im.save(buf, formats.OUTPUT[fmt].pillow, xmp=xmp, **kwargs, **_FIXED.get(fmt, {}))
     return buf.getvalue()

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from aiassets.models import Asset, Variant
+from aiassets.paging import BoundedListMixin
 
 from .. import claims, conf, previews, queues, stats, workflow
 from ..forms import QueueActionForm
@@ -38,7 +39,7 @@ VERBS = {
 
 def relevant_top_score(classifications: list[Classification]) -> tuple[str, float] | None:
     """The highest score among labels the policy cares about (all labels if none are set)."""
-    watched = set(conf.get("MODERATION_THRESHOLDS"))
+    watched = set(conf.get("MODERATION_THRESHOLDS") or {})
     best: tuple[str, float] | None = None
     for row in classifications:
         for label, score in (row.scores or {}).items():
@@ -49,7 +50,7 @@ def relevant_top_score(classifications: list[Classification]) -> tuple[str, floa
     return best
 
 
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 16)
     queue: Callable[[QuerySet], QuerySet] = staticmethod(queues.needs_review)
     offers_next = True
 

@@ -186,7 +186,7 @@ def overlay(classifications: list[Classification]) -> dict[str, Any] | None:
         return None
     limits = {
         label: policy.Threshold.parse(value)
-        for label, value in conf.get("MODERATION_THRESHOLDS").items()
+        for label, value in (conf.get("MODERATION_THRESHOLDS") or {}).items()
     }
     boxes = []
     for row in latest.values():

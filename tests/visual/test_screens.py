@@ -136,6 +136,7 @@ def capture(browser, base_url: str, path: str, device, volatile, cookies=(), adm
         color_scheme="light",
         reduced_motion="reduce",
         base_url=base_url,
+        bypass_csp=True,  # STILL_CSS is injected inline, which the site's CSP refuses
     )
     try:
         if cookies:

@@ -1,16 +1,42 @@
-"""Find variants that are missing, failed, stuck in pending or whose file vanished; rebuild them."""
+"""Find variants that are missing, failed, stuck in pending or whose file vanished; rebuild them.
+
+Files are checked in bulk: the variants storage is listed by prefix (S3 ListObjectsV2 pages,
+or one directory walk) and merged with the ready rows sorted by key, so there is no per-file
+existence call. Rows are read in chunks of assets, not asset by asset.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Collate
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from tqdm import tqdm
 
-from aiassets import renditions, storage
+from aiassets import jobhealth, listing, renditions, storage
 from aiassets.models import Asset, Variant
+
+CHUNK = 500
+DURATION = re.compile(r"^(\d+)([mhd])$")
+UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_since(value: str) -> datetime:
+    """``--since``: an ISO date or datetime, or a duration back from now (90m, 6h, 2d)."""
+    match = DURATION.match(value.strip())
+    if match:
+        return timezone.now() - timedelta(**{UNITS[match[2]]: int(match[1])})
+    moment = parse_datetime(value.strip()) or parse_datetime(value.strip() + "T00:00:00")
+    if moment is None:
+        raise CommandError(f"--since {value!r}: give a date, a datetime or e.g. 6h, 2d")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 class Command(BaseCommand):
@@ -21,73 +47,137 @@ class Command(BaseCommand):
             "--stale-minutes",
             type=int,
             default=settings.DERIVATIVE_STALE_MINUTES,
-            help="Pending rows untouched for this long count as stuck.",
+            help="Pending rows untouched for this long count as stuck (default: one job timeout).",
         )
         parser.add_argument("--sync", action="store_true", help="Build here instead of queueing.")
         parser.add_argument("--dry-run", action="store_true", help="Report only.")
         parser.add_argument(
-            "--skip-file-check", action="store_true", help="Do not ask storage whether files exist."
+            "--skip-file-check", action="store_true", help="Do not list storage for files."
+        )
+        parser.add_argument(
+            "--since",
+            type=parse_since,
+            help="Only assets created, and files built, since then (ISO date/datetime, or 6h, 2d).",
         )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, **opts):
-        cutoff = timezone.now() - timedelta(minutes=opts["stale_minutes"])
-        totals = dict.fromkeys(
+        if not settings.JOBS_INLINE and not opts["dry_run"]:
+            # A job whose worker died still looks started and would swallow the re-enqueue.
+            jobhealth.recover_abandoned()
+        self.opts = opts
+        self.cutoff = timezone.now() - timedelta(minutes=opts["stale_minutes"])
+        self.totals = dict.fromkeys(
             ("assets", "missing_rows", "missing_files", "failed", "stale", "deferred", "rebuilt"),
             0,
         )
+        heal: dict[object, list[int]] = {}
+        if not opts["skip_file_check"]:
+            for asset_id, pk in self.missing_files():
+                heal.setdefault(asset_id, []).append(pk)
+        for asset, rows, missing_rows in self.checked_assets():
+            wanted = heal.pop(asset.pk, []) + self.unhealthy(rows)
+            self.totals["missing_rows"] += missing_rows
+            if wanted or missing_rows:
+                self.rebuild(asset, wanted)
+        for asset in Asset.objects.filter(pk__in=list(heal)):  # outside --since's asset window
+            self.rebuild(asset, heal[asset.pk])
+        if not opts["dry_run"] and not opts["sync"]:
+            renditions.release_deferred()
+        self.report()
+
+    # --- files: one listing, merged with the ready rows sorted by key ------------------------
+    def ready_rows(self) -> QuerySet:
+        rows = Variant.objects.filter(status=Variant.Status.READY)
+        if self.opts["since"]:
+            rows = rows.filter(updated_at__gte=self.opts["since"])
+        return rows
+
+    def sorted_ready(self, rows: QuerySet) -> Iterator[tuple[str, tuple]]:
+        order = Collate("key", "C") if connection.vendor == "postgresql" else "key"
+        values = rows.order_by(order).values_list("key", "asset_id", "pk")
+        for key, asset_id, pk in values.iterator(chunk_size=5000):
+            yield key, (asset_id, pk)
+
+    def listed(self, rows: QuerySet) -> Iterator[str]:
+        """The storage keys to compare: every key under the variants prefix, or with --since
+        the folders of the rows checked (one listing per folder, still no per-file call)."""
         files = storage.variants()
-        assets = Asset.objects.order_by("created_at")
+        if not self.opts["since"]:
+            return listing.keys(files, storage.VARIANTS_PREFIX)
+        keys = rows.values_list("key", flat=True)
+        folders = sorted({key.rsplit("/", 1)[0] + "/" for key in keys})
+        return (key for folder in folders for key in listing.keys(files, folder))
+
+    def missing_files(self) -> Iterator[tuple[object, int]]:
+        rows = self.ready_rows()
+        expected = tqdm(
+            self.sorted_ready(rows),
+            total=rows.count(),
+            unit="file",
+            desc="files",
+            disable=self.opts["no_progress"],
+            file=self.stderr._out,
+        )
+        for _key, (asset_id, pk) in listing.missing(expected, self.listed(rows)):
+            self.totals["missing_files"] += 1
+            yield asset_id, pk
+
+    # --- rows: planned vs existing, per chunk of assets ---------------------------------------
+    def checked_assets(self) -> Iterator[tuple[Asset, list[Variant], int]]:
+        assets = Asset.objects.order_by("created_at").prefetch_related(
+            Prefetch("variants", to_attr="rows")
+        )
+        if self.opts["since"]:
+            assets = assets.filter(created_at__gte=self.opts["since"])
         bar = tqdm(
-            assets.iterator(chunk_size=200),
+            assets.iterator(chunk_size=CHUNK),
             total=assets.count(),
             unit="asset",
-            disable=opts["no_progress"],
+            desc="assets",
+            disable=self.opts["no_progress"],
             file=self.stderr._out,
         )
         for asset in bar:
-            totals["assets"] += 1
-            existing = {(v.width, v.format, v.recipe) for v in asset.variants.all()}
+            self.totals["assets"] += 1
+            existing = {(v.width, v.format, v.recipe) for v in asset.rows}
             planned = {(s.width, s.format, s.recipe) for s in renditions.plan(asset)}
             missing_rows = len(planned - existing)
-            if opts["dry_run"]:
-                rows = [v for v in asset.variants.all() if (v.width, v.format, v.recipe) in planned]
-            else:
+            if missing_rows and not self.opts["dry_run"]:
                 rows = renditions.ensure_rows(asset)
-            heal: list[int] = []
-            for v in rows:
-                if v.status == Variant.Status.FAILED:
-                    totals["failed"] += 1
-                    heal.append(v.pk)
-                elif v.status == Variant.Status.PENDING and v.updated_at < cutoff:
-                    totals["stale"] += 1
-                    heal.append(v.pk)
-                elif v.status == Variant.Status.DEFERRED:
-                    totals["deferred"] += 1
-                    if opts["sync"]:  # building here does not load the queue
-                        heal.append(v.pk)
-                elif (
-                    v.status == Variant.Status.READY
-                    and not opts["skip_file_check"]
-                    and not files.exists(v.key)
-                ):
-                    totals["missing_files"] += 1
-                    heal.append(v.pk)
-            totals["missing_rows"] += missing_rows
-            if not (heal or missing_rows):
-                continue
-            totals["rebuilt"] += 1
-            if opts["dry_run"]:
-                continue
-            Variant.objects.filter(pk__in=heal).update(
-                status=Variant.Status.PENDING, attempts=0, error="", updated_at=timezone.now()
-            )
-            if opts["sync"]:
-                renditions.build(asset.id)
             else:
-                renditions.schedule(asset.id)
-        if not opts["dry_run"] and not opts["sync"]:
-            renditions.release_deferred()
+                rows = [v for v in asset.rows if (v.width, v.format, v.recipe) in planned]
+            yield asset, rows, missing_rows
+
+    def unhealthy(self, rows: list[Variant]) -> list[int]:
+        heal: list[int] = []
+        for v in rows:
+            if v.status == Variant.Status.FAILED:
+                self.totals["failed"] += 1
+                heal.append(v.pk)
+            elif v.status == Variant.Status.PENDING and v.updated_at < self.cutoff:
+                self.totals["stale"] += 1
+                heal.append(v.pk)
+            elif v.status == Variant.Status.DEFERRED:
+                self.totals["deferred"] += 1
+                if self.opts["sync"]:  # building here does not load the queue
+                    heal.append(v.pk)
+        return heal
+
+    def rebuild(self, asset: Asset, heal: list[int]) -> None:
+        self.totals["rebuilt"] += 1
+        if self.opts["dry_run"]:
+            return
+        Variant.objects.filter(pk__in=heal).update(
+            status=Variant.Status.PENDING, attempts=0, error="", updated_at=timezone.now()
+        )
+        if self.opts["sync"]:
+            renditions.build(asset.id)
+        else:
+            renditions.schedule(asset.id)
+
+    def report(self) -> None:
+        opts, totals = self.opts, self.totals
         verb = "would rebuild" if opts["dry_run"] else ("rebuilt" if opts["sync"] else "queued")
         self.stdout.write(
             f"Checked {totals['assets']} asset(s): {totals['missing_rows']} missing row(s), "

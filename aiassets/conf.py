@@ -1,0 +1,72 @@
+"""App settings over defaults, the way django-pictures and DRF do it.
+
+Each app keeps its settings' defaults in its own ``conf.py`` (one home per default);
+``config/settings.py`` only maps the environment onto them. Values are read from
+``django.conf.settings`` on first use, cached, and the cache is reset on ``setting_changed``
+(``override_settings`` and pytest-django's ``settings`` fixture send it), so tests see
+their overrides.
+
+    from aiassets.conf import AppSettings
+    conf = AppSettings({"MODERATION_CLAIM_SECONDS": 900})
+    conf.MODERATION_CLAIM_SECONDS   # settings.MODERATION_CLAIM_SECONDS if set, else 900
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+
+class AppSettings:
+    """Attribute access to an app's settings, each falling back to its default."""
+
+    def __init__(self, defaults: Mapping[str, Any]):
+        self.defaults = dict(defaults)
+        self._cache: dict[str, Any] = {}
+        setting_changed.connect(self.reset, weak=False)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self.defaults:
+            raise AttributeError(f"{name} is not one of this app's settings")
+        if name not in self._cache:
+            self._cache[name] = getattr(settings, name, self.defaults[name])
+        return self._cache[name]
+
+    def get(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def install_defaults(self) -> None:
+        """Put each default on ``django.conf.settings`` where the project set none, so code
+        that still reads ``settings.X`` directly keeps working (as django-appconf does).
+        Called once from the app's ``ready()``; the defaults stay written only here."""
+        for name, value in self.defaults.items():
+            if not hasattr(settings, name):
+                setattr(settings, name, value)
+
+    def reset(self, setting: str | None = None, **kwargs: Any) -> None:
+        """``setting_changed`` receiver: forget the cached value (or all of them)."""
+        if setting is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(setting, None)
+
+
+# aiassets' own settings (each overridable from the environment in config/settings.py).
+DEFAULTS: dict[str, Any] = {
+    # Ingest limits: larger files, images or provenance params are refused with a coded error.
+    "INGEST_MAX_BYTES": 64 * 1024 * 1024,
+    "INGEST_MAX_PIXELS": 100_000_000,
+    "INGEST_MAX_SIDE": 20_000,
+    "INGEST_ALLOW_ANIMATED": False,
+    "INGEST_MAX_PARAMS_BYTES": 64 * 1024,
+    "INGEST_MAX_PARAMS_DEPTH": 20,
+    "INGEST_MAX_PROVENANCE_BYTES": 256 * 1024,
+    # The orphan sweep (aiassets/orphans.py) removes files no row names once they are this old:
+    # longer than any upload or build takes between writing a file and committing its row.
+    "ORPHAN_GRACE_SECONDS": 3600,
+}
+
+app_settings = AppSettings(DEFAULTS)

@@ -1,0 +1,78 @@
+"""Reading the environment for config/settings.py: never raise, never write a file.
+
+- ``CheckedEnv`` is django-environ's ``Env`` that records an unusable or missing required
+  variable in a list (``settings.CONFIG_ERRORS``) instead of raising at import, so that
+  ``manage.py check`` can report every problem as a message, not a traceback.
+- ``env_overrides`` maps variables onto app settings whose defaults live in each app's conf.py.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+DEV_SECRET_KEY_ENV = "AIASSETS_DEV_SECRET_KEY"  # noqa: S105  (a variable name)
+NOTSET = environ.Env.NOTSET
+
+
+class CheckedEnv(environ.Env):
+    def __init__(self, errors: list[str], **scheme: Any):
+        super().__init__(**scheme)
+        self.errors = errors
+
+    def get_value(
+        self, var: str, cast: Any = None, default: Any = NOTSET, parse_default: bool = False
+    ) -> Any:
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ImproperlyConfigured:
+            self.errors.append(f"{var} is not set.")
+        except (ValueError, TypeError) as exc:
+            self.errors.append(f"{var}={os.environ.get(var, '')!r} is not usable: {exc}.")
+        return None if default is NOTSET else default
+
+
+def env_overrides(env: Any, **readers: Callable[[str], Any]) -> dict[str, Any]:
+    """``{NAME: reader(NAME)}`` for each variable set in the environment (or ``.env``).
+
+    A variable that is not set is left out, so the app's default in its ``conf.py`` applies:
+    the default is written once, there.
+    """
+    return {name: read(name) for name, read in readers.items() if name in os.environ}
+
+
+def development_secret_key(var_dir: Path) -> str:
+    """Development only: the per-checkout key in ``var/secret_key`` (written by ``manage.py
+    make_secret_key``, which ``make migrate`` and ``make run`` run), else one random key per
+    process tree (children inherit it through the environment). Never writes a file."""
+    path = var_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return os.environ.setdefault(DEV_SECRET_KEY_ENV, secrets.token_urlsafe(50))
+
+
+def write_development_secret_key(var_dir: Path) -> Path:
+    """Create ``var/secret_key`` (mode 0600) unless it exists."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path
+
+
+def refuse_to_serve() -> None:
+    """The WSGI/ASGI application does not start on settings it could not read (the problems
+    ``manage.py check`` reports as ops.E010)."""
+    from django.conf import settings
+
+    problems = getattr(settings, "CONFIG_ERRORS", [])
+    if problems:
+        raise ImproperlyConfigured("Configuration errors:\n  " + "\n  ".join(problems))

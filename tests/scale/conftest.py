@@ -1,0 +1,106 @@
+"""A population of bare rows (no image files) for the scale tests: public and queued assets
+with provenance, decisions and ready variants, bulk-created like a real catalogue."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from aiassets.models import Asset, GenerativeModel, Provenance, Variant
+from moderation.models import Decision
+
+COMMON, RARE = "lighthouse", "zeppelin"
+STATUSES = ["approved"] * 16 + ["in_review", "in_review", "rejected", "pending"]
+
+
+def _prompt(i: int) -> str:
+    words = [COMMON if i % 3 == 0 else "harbour", "at dusk", "watercolour"]
+    if i % 97 == 0:
+        words.append(RARE)
+    return " ".join(words)
+
+
+def _assets(n: int) -> list[Asset]:
+    now = timezone.now()
+    assets = []
+    for i in range(n):
+        status = STATUSES[i % len(STATUSES)]
+        sha = hashlib.sha256(f"scale-{i}".encode()).hexdigest()
+        moment = now - timedelta(minutes=i)
+        assets.append(
+            Asset(
+                sha256=sha,
+                original_key=f"originals/x/{sha}.png",
+                format="PNG",
+                mime_type="image/png",
+                width=1024,
+                height=768 if i % 2 else 1024,
+                bytes=1000,
+                phash=sha[:16],
+                title=f"Scale {i}",
+                moderation_status=status,
+                published=status == "approved",
+                created_at=moment,
+                queued_at=moment,
+            )
+        )
+    return Asset.objects.bulk_create(assets, batch_size=1000)
+
+
+def _decision(asset: Asset) -> Decision:
+    status = asset.moderation_status
+    return Decision(
+        asset=asset,
+        actor_kind="classifier",
+        actor_name="classifier",
+        verdict={"approved": "approve", "in_review": "review"}.get(status, "reject"),
+        from_status="pending",
+        to_status=status,
+        created_at=asset.queued_at,
+    )
+
+
+def _variants(asset: Asset) -> list[Variant]:
+    return [
+        Variant(
+            asset=asset,
+            width=w,
+            height=w * asset.height // asset.width,
+            format=f,
+            recipe="r1",
+            key=f"variants/{asset.pk}/{asset.sha256[:16]}/{w}w-r1.{f}",
+            bytes=w * 40,
+            status="ready",
+            c2pa="signed",
+        )
+        for w in (320, 640, 1024)
+        for f in ("avif", "webp", "jpeg")
+    ]
+
+
+@pytest.fixture
+def population(db) -> Callable[[int], list[Asset]]:
+    """``populate(n)``: n assets (80 % public), each with provenance, its decision when it left
+    pending, and nine ready variants."""
+
+    def populate(n: int) -> list[Asset]:
+        models = [
+            GenerativeModel.objects.create(name=f"Scale {i}", prompts_public_by_default=i != 2)
+            for i in range(4)
+        ]
+        assets = _assets(n)
+        Provenance.objects.bulk_create(
+            Provenance(asset=a, model=models[i % 4], prompt=_prompt(i), generated_at=a.created_at)
+            for i, a in enumerate(assets)
+        )
+        Decision.objects.bulk_create(
+            _decision(a) for a in assets if a.moderation_status != "pending"
+        )
+        Variant.objects.bulk_create((v for a in assets for v in _variants(a)), batch_size=2000)
+        return assets
+
+    return populate

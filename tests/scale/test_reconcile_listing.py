@@ -1,0 +1,110 @@
+"""reconcile_variants checks files by listing storage in bulk (local walk, S3 ListObjectsV2),
+never by asking for one file; --since narrows the check."""
+
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest.mock import patch
+
+import pytest
+from django.core.files.storage import FileSystemStorage
+from django.core.management import call_command
+from django.utils import timezone
+from storages.backends.s3 import S3Storage
+
+from aiassets import listing
+from aiassets.models import Asset, Variant
+from tests import images
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("reconcile_variants", "--no-progress", *args, stdout=out)
+    return out.getvalue()
+
+
+@contextmanager
+def no_exists():
+    """Any per-file existence check fails the test (the check itself writes nothing)."""
+
+    def refuse(self, name):
+        raise AssertionError(f"per-file exists({name!r}) called")
+
+    with (
+        patch.object(FileSystemStorage, "exists", refuse),
+        patch.object(S3Storage, "exists", refuse),
+    ):
+        yield
+
+
+def test_missing_merges_two_sorted_streams():
+    expected = [("a/1", 1), ("a/2", 2), ("b/1", 3), ("c/9", 4)]
+    listed = ["a/0", "a/2", "b/1", "b/2", "z"]
+    assert list(listing.missing(expected, listed)) == [("a/1", 1), ("c/9", 4)]
+    assert list(listing.missing(expected, [])) == expected
+
+
+def test_local_walk_is_in_byte_order(media_root):
+    store = FileSystemStorage(location=media_root / "walk")
+    for name in ("variants/a-b/x", "variants/a/x", "variants/a/y.z", "variants/ab"):
+        store.save(name, io.BytesIO(b"."))
+    found = list(listing.keys(store, "variants/"))
+    assert found == sorted(found) and len(found) == 4
+
+
+def test_local_reconcile_lists_instead_of_asking(ingest_now, media_root):
+    asset = ingest_now(images.png(640, 480, seed=3)).asset
+    lost = asset.variants.get(width=320, format="webp")
+    (media_root / "public" / lost.key).unlink()
+    with no_exists():
+        assert "1 missing file(s)" in run("--dry-run")
+    assert "rebuilt 1 asset(s)" in run("--sync")
+    lost.refresh_from_db()
+    assert lost.status == "ready" and (media_root / "public" / lost.key).is_file()
+
+
+def test_since_checks_only_recent_work(ingest_now, media_root):
+    old = ingest_now(images.png(640, 480, seed=4)).asset
+    new = ingest_now(images.png(640, 480, seed=5)).asset
+    long_ago = timezone.now() - timedelta(days=3)
+    Asset.objects.filter(pk=old.pk).update(created_at=long_ago)
+    Variant.objects.filter(asset=old).update(updated_at=long_ago)
+    for asset in (old, new):
+        (media_root / "public" / asset.variants.get(width=320, format="jpeg").key).unlink()
+    assert "Checked 1 asset(s): 0 missing row(s), 1 missing file(s)" in run(
+        "--dry-run", "--since", "1d"
+    )
+    assert "Checked 2 asset(s): 0 missing row(s), 2 missing file(s)" in run("--dry-run")
+    assert "2 missing file(s)" in run("--dry-run", "--since", long_ago.date().isoformat())
+
+
+@pytest.mark.s3
+def test_s3_reconcile_pages_through_the_listing(s3, ingest_now, monkeypatch):
+    asset = ingest_now(images.png(640, 480, seed=6)).asset
+    victim = asset.variants.get(width=320, format="avif")
+    s3.delete_object(Bucket="test-variants", Key=victim.key)
+    pages = []
+    original = listing._s3_keys
+
+    def spy(store, prefix):
+        pages.append(prefix)
+        return original(store, prefix)
+
+    monkeypatch.setattr(listing, "_s3_keys", spy)
+    with no_exists():
+        assert "1 missing file(s)" in run("--dry-run")
+    assert pages == ["variants/"]
+    assert "1 missing file(s)" in run("--sync")
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="test-variants")["Contents"]}
+    assert victim.key in keys
+
+
+def test_bad_since_is_a_clear_error():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--since"):
+        run("--since", "yesterday-ish")
