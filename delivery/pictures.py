@@ -100,6 +100,7 @@ def on_demand_candidates(asset: Asset, ratio: crops.Ratio) -> dict[str, list[Can
             for w, h in sizes
         ]
         for fmt in dict.fromkeys([*SOURCE_FORMATS, FALLBACK_FORMAT])
+        if fmt in settings.DERIVATIVE_FORMATS  # the formats the origin makes
     }
 
 
