@@ -47,6 +47,8 @@ def check_width(
 ) -> str | None:
     """Why ``width`` (in ``fmt``, cropped to ``ratio``) cannot be made for ``asset``, or None
     when it can."""
+    if fmt is not None and fmt not in settings.DERIVATIVE_FORMATS:
+        return f"{fmt} is not among the formats served ({', '.join(settings.DERIVATIVE_FORMATS)})"
     if width < settings.ON_DEMAND_MIN_WIDTH:
         return f"width must be at least {settings.ON_DEMAND_MIN_WIDTH}"
     if width > settings.ON_DEMAND_MAX_WIDTH:

@@ -95,6 +95,11 @@ def test_bad_ratios_and_widths_are_plain_400s(asset, client, ratio, width, reaso
     assert reason in response.content.decode()
 
 
+def test_a_format_that_is_not_served_is_a_400_not_a_500(asset, client):
+    response = client.get(signing.transform_url(asset, 300, "avif", ratio="4x5"))
+    assert response.status_code == 400 and "not among the formats" in response.content.decode()
+
+
 def test_an_unsigned_crop_is_403(asset, client):
     url = signing.transform_url(asset, 300, "jpeg", ratio="4x5")
     assert client.get(url.split("?")[0]).status_code == 403
