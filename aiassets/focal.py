@@ -51,8 +51,9 @@ def set_focal(asset: Asset, rect: crops.Rect, source: str, by: Any = None) -> bo
         )
         locked.focal, locked.focal_source, locked.focal_set_by = list(rect), source, user
         asset.focal, asset.focal_source, asset.focal_set_by = list(rect), source, user
-        renditions.ensure_rows(locked)  # retires the old crops (and records their purge)
-        renditions.schedule(locked.pk)
+        if _has_crops(locked):
+            renditions.ensure_rows(locked)  # retires the old crops (and records their purge)
+            renditions.schedule(locked.pk)
     logger.info(
         "focal rectangle of %s set to %s (%s)",
         asset.pk,
@@ -61,6 +62,12 @@ def set_focal(asset: Asset, rect: crops.Rect, source: str, by: Any = None) -> bo
         extra={"event": "aiassets.focal", "asset_id": str(asset.pk), "source": source},
     )
     return True
+
+
+def _has_crops(asset: Asset) -> bool:
+    """Whether the asset has or plans any crop (else a new focal rectangle changes no key)."""
+    planned = renditions.planned_ratios() or renditions.social_card(asset) is not None
+    return planned or asset.variants.exclude(ratio="").exists()
 
 
 def from_faces(asset: Asset) -> bool:
