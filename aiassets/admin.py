@@ -158,10 +158,10 @@ class AssetUploadForm(forms.ModelForm):
         }
 
     def _field_for(self, exc: IngestError) -> str | None:
-        where = str(exc.extra.get("field") or "").split(".")[-1].split("[")[0]
+        where = (exc.field or "").split(".")[-1].split("[")[0]
         if where in self.fields:
             return where
-        if (exc.extra.get("field") or "").startswith("params"):
+        if (exc.field or "").startswith("params"):
             return "params"
         return "file" if exc.code not in ("invalid_metadata", "invalid_json") else None
 

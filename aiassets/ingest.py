@@ -31,7 +31,12 @@ logger = logging.getLogger(__name__)
 
 
 class IngestError(CodedError):
-    """A refused ingest. ``code`` is stable (for machines), ``message`` is for people."""
+    """A refused ingest. ``code`` is stable (for machines), ``message`` is for people;
+    ``field``, when known, names the provenance field at fault (for form errors)."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, **kwargs: Any):
+        super().__init__(code, message, **kwargs)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ def parse_provenance(raw: ProvenanceIn | dict[str, Any] | str | bytes) -> Proven
             raise IngestError("invalid_metadata", "The provenance must be a JSON object.")
         validation.check_provenance(raw, limits)
     except validation.ValidationError as exc:
-        raise IngestError(exc.code, exc.message, **exc.extra)
+        raise IngestError(exc.code, exc.message, field=exc.field)
     try:
         return ProvenanceIn.model_validate(raw)
     except ValidationError as exc:

@@ -8,7 +8,7 @@ RecursionError on deep nesting. This module is the one home of those rules, so e
 database.
 
 Every refusal is an :class:`~aiassets.errors.CodedError` (``invalid_json`` 400,
-``invalid_metadata`` 422, ``too_large`` 413) whose body names the offending ``field``.
+``invalid_metadata`` 422, ``too_large`` 413) that names the offending ``field``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ MAX_DATETIME = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 class ValidationError(CodedError):
-    """A document or field the database could not store, or that breaks a limit."""
+    """A document or field the database could not store, or that breaks a limit.
+
+    ``field`` names where (``params.sampler``, ``title``); it is for forms and logs, and is
+    not part of the documented error body."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, **kwargs: Any):
+        super().__init__(code, message, **kwargs)
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,31 @@ class CheckedEnv(environ.Env):
             self.errors.append(f"{var}={os.environ.get(var, '')!r} is not usable: {exc}.")
         return None if default is NOTSET else default
 
+    def db_url(self, var: str = "DATABASE_URL", default: Any = NOTSET, engine: Any = None) -> dict:
+        return self._url(super().db_url, self.db_url_config, "ENGINE", var, default, engine=engine)
+
+    def email_url(self, var: str = "EMAIL_URL", default: Any = NOTSET, backend: Any = None) -> dict:
+        return self._url(
+            super().email_url, self.email_url_config, "EMAIL_BACKEND", var, default, backend=backend
+        )
+
+    db = db_url
+    email = email_url
+
+    def _url(self, read: Any, parse: Any, key: str, var: str, default: Any, **kw: Any) -> dict:
+        """A URL setting parsed, or its default's parse with the problem recorded."""
+        try:
+            config = read(var, default=default, **kw)
+        except (ImproperlyConfigured, ValueError, KeyError) as exc:
+            config = {}
+            self.errors.append(f"{var} is not a usable URL: {exc}.")
+        else:
+            if not config.get(key):
+                self.errors.append(f"{var}={os.environ.get(var, '')!r} is not a URL Django knows.")
+        if not config.get(key) and default is not NOTSET:
+            config = parse(default, **kw)
+        return config
+
 
 def env_overrides(env: Any, **readers: Callable[[str], Any]) -> dict[str, Any]:
     """``{NAME: reader(NAME)}`` for each variable set in the environment (or ``.env``).

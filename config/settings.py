@@ -285,19 +285,25 @@ CACHES = {
 }
 
 # --- Delivery -------------------------------------------------------------------------------
-# The CDN in front of the origin view; empty means this server is the origin and the edge.
-DELIVERY_PUBLIC_BASE_URL = env("DELIVERY_PUBLIC_BASE_URL", default="")
-DELIVERY_SIGNED_URL_TTL = env.int("DELIVERY_SIGNED_URL_TTL", default=600)
-# How private (unapproved, unpublished) variant URLs are signed: origin | s3 | cloudfront.
-DELIVERY_SIGNED_URL_MODE = env("DELIVERY_SIGNED_URL_MODE", default="origin")
-CLOUDFRONT_KEY_ID = env("CLOUDFRONT_KEY_ID", default="")
-CLOUDFRONT_PRIVATE_KEY = env.str("CLOUDFRONT_PRIVATE_KEY", default="", multiline=True)
-# On-demand sizes through signed transform URLs.
-ON_DEMAND_MIN_WIDTH = env.int("ON_DEMAND_MIN_WIDTH", default=16)
-ON_DEMAND_MAX_WIDTH = env.int("ON_DEMAND_MAX_WIDTH", default=4096)
-ON_DEMAND_MAX_CONCURRENT = env.int("ON_DEMAND_MAX_CONCURRENT", default=2)
-ON_DEMAND_RETRY_AFTER = env.int("ON_DEMAND_RETRY_AFTER", default=2)
-ON_DEMAND_BUDGET_PER_MINUTE = env.int("ON_DEMAND_BUDGET_PER_MINUTE", default=120)  # 0: none
+# Defaults (and what each means) live in delivery/conf.py; a variable set here overrides one.
+globals().update(
+    env_overrides(
+        env,
+        DELIVERY_PUBLIC_BASE_URL=env.str,
+        DELIVERY_SIGNED_URL_TTL=env.int,
+        DELIVERY_SIGNED_URL_MODE=env.str,
+        CLOUDFRONT_KEY_ID=env.str,
+        CLOUDFRONT_PRIVATE_KEY=lambda name: env.str(name, multiline=True),
+        ON_DEMAND_MIN_WIDTH=env.int,
+        ON_DEMAND_MAX_WIDTH=env.int,
+        ON_DEMAND_MAX_CONCURRENT=env.int,
+        ON_DEMAND_RETRY_AFTER=env.int,
+        ON_DEMAND_BUDGET_PER_MINUTE=env.int,
+        CDN_PURGE_MAX_ATTEMPTS=env.int,
+        CDN_PURGE_RETRY_INTERVALS=lambda name: env.list(name, cast=int),
+        CDN_PURGE_TIMEOUT=env.float,
+    )
+)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -323,7 +329,7 @@ if HTTPS:
 # placeholder colour with one; they cannot run script). CSP_EXTRA_IMG_SRC adds image origins.
 SECURE_CSP = content_security_policy(
     env.list("CSP_EXTRA_IMG_SRC", default=[]),
-    DELIVERY_PUBLIC_BASE_URL,
+    env("DELIVERY_PUBLIC_BASE_URL", default=""),
     env("AWS_S3_ENDPOINT_URL", default="") if STORAGE == "s3" else "",
     env("AWS_S3_CUSTOM_DOMAIN", default="") if STORAGE == "s3" else "",
 )
@@ -392,11 +398,7 @@ else:
         f"CDN_BACKEND must be one of none, {', '.join(_CDN_CHOICES)}; not {CDN_BACKEND!r}."
     )
     CDN_BACKENDS = {}
-CDN_PURGE_MAX_ATTEMPTS = env.int("CDN_PURGE_MAX_ATTEMPTS", default=5)
-CDN_PURGE_RETRY_INTERVALS = env.list(
-    "CDN_PURGE_RETRY_INTERVALS", cast=int, default=[2, 10, 60, 300]
-)
-CDN_PURGE_TIMEOUT = env.float("CDN_PURGE_TIMEOUT", default=10.0)
+# CDN_PURGE_MAX_ATTEMPTS, CDN_PURGE_RETRY_INTERVALS, CDN_PURGE_TIMEOUT: see delivery/conf.py.
 
 # --- Moderation ---
 # Defaults live in moderation/conf.py; a variable that is set here overrides its default.
@@ -432,10 +434,16 @@ globals().update(
 # address (REMOTE_ADDR) in METRICS_ALLOWED_IPS (CIDRs, comma-separated); every check that is
 # set must pass, and with neither set everyone gets 403. Multi-process servers and workers:
 # set PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself) for every process.
-METRICS_TOKEN = env("METRICS_TOKEN", default="")
-METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# Defaults in ops/conf.py.
+globals().update(
+    env_overrides(
+        env,
+        METRICS_TOKEN=env.str,
+        METRICS_ALLOWED_IPS=env.list,
+        OPS_DASHBOARD_MAX_ROWS=env.int,
+    )
+)
 # The admin dashboard (/admin/ops/dashboard/) reads at most this many rows per source.
-OPS_DASHBOARD_MAX_ROWS = env.int("OPS_DASHBOARD_MAX_ROWS", default=50_000)
 
 # --- Content Credentials ---
 # Every variant carries a C2PA manifest signed with our ES256 key (aiassets/c2pa/).

@@ -9,8 +9,10 @@ class DeliveryConfig(AppConfig):
         from aiassets.signals import asset_erased, asset_visibility_changed, renditions_retiring
 
         from . import checks  # noqa: F401  (registers system checks)
+        from .conf import app_settings
         from .receivers import purge_erased, purge_on_leaving_public_view, record_retiring
 
+        app_settings.install_defaults()
         asset_erased.connect(purge_erased, dispatch_uid="delivery.purge_erased")
         renditions_retiring.connect(record_retiring, dispatch_uid="delivery.record_retiring")
         asset_visibility_changed.connect(

@@ -9,6 +9,7 @@ from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from .cdn.base import backend_class
+from .conf import app_settings
 
 
 def _backend_errors(alias: Any, conf: Any) -> list[CheckMessage]:
@@ -40,17 +41,17 @@ def cdn_settings(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
         return [Error("CDN_BACKENDS must be a dict of alias -> config.", id="delivery.E001")]
     for alias, conf in backends.items():
         errors += _backend_errors(alias, conf)
-    attempts = getattr(settings, "CDN_PURGE_MAX_ATTEMPTS", 1)
+    attempts = app_settings.CDN_PURGE_MAX_ATTEMPTS
     if not isinstance(attempts, int) or attempts < 1:
         errors.append(Error("CDN_PURGE_MAX_ATTEMPTS must be at least 1.", id="delivery.E006"))
-    intervals = getattr(settings, "CDN_PURGE_RETRY_INTERVALS", [])
+    intervals = app_settings.CDN_PURGE_RETRY_INTERVALS
     if not isinstance(intervals, list | tuple) or any(
         not isinstance(i, int) or i < 0 for i in intervals
     ):
         errors.append(
             Error("CDN_PURGE_RETRY_INTERVALS must be a list of seconds >= 0.", id="delivery.E007")
         )
-    if backends and not settings.DELIVERY_PUBLIC_BASE_URL:
+    if backends and not app_settings.DELIVERY_PUBLIC_BASE_URL:
         errors.append(
             Warning(
                 "CDN_BACKENDS is set but DELIVERY_PUBLIC_BASE_URL is empty: purges send bare "

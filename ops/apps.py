@@ -12,5 +12,7 @@ class OpsConfig(AppConfig):
             deploy_checks,  # noqa: F401
             rqadmin,
         )
+        from .conf import app_settings
 
+        app_settings.install_defaults()
         rqadmin.register()  # the RQ dashboard in the admin: superusers only

@@ -35,9 +35,10 @@ LAYERS: dict[str, int] = {
 TOP = max(LAYERS.values())
 LOADERS = {"import_string", "import_module"}
 
-# Known violations, named one by one so nothing new can hide behind them (none left: the three
-# string hooks went away and faces and erasure moved into moderation);
-# test_allowlist_is_not_stale fails as soon as an entry is no longer needed.
+# Known violations, named one by one as (module, imported) so nothing new can hide behind
+# them; test_allowlist_is_not_stale fails as soon as an entry is no longer needed. Empty: the
+# renditions/API refactor removed the three string hooks (AIASSETS_VARIANT_URL, _WITHDRAW,
+# _REPUBLISH) and moved faces and erasure into moderation.
 KNOWN_VIOLATIONS: set[tuple[str, str]] = set()
 
 
@@ -162,6 +163,25 @@ def test_allowlist_is_not_stale(found):
     assert not gone, f"remove these from KNOWN_VIOLATIONS, they no longer occur: {gone}"
 
 
+def aiassets_setting_hooks() -> set[tuple[str, str]]:
+    """A dotted path in aiassets' settings (AIASSETS_* or aiassets/conf.py's) is a hook for
+    aiassets to import: it may only name aiassets itself."""
+    from aiassets.conf import DEFAULTS
+
+    names = {n for n in dir(settings) if n.startswith("AIASSETS_")} | set(DEFAULTS)
+    return {
+        (name, value)
+        for name in names
+        for value in _hook_targets(name)
+        if app_of(value) != "aiassets" and names_a_module(value)
+    }
+
+
+def test_no_aiassets_setting_names_another_app():
+    bad = aiassets_setting_hooks()
+    assert not bad, f"aiassets settings naming upper apps: {sorted(bad)}"
+
+
 def test_the_rule_itself():
     assert allowed("moderation", "aiassets") and allowed("api", "moderation")
     assert allowed("public", "ops") and allowed("delivery", "delivery")
@@ -188,6 +208,8 @@ def test_the_scanner_sees_hidden_edges(tmp_path, settings):
     assert "public.views.gallery" in found
     assert "aiassets.ops.metrics" in found  # relative: inside aiassets, allowed
     assert "moderation.decide" not in found
+    settings.AIASSETS_LAYER_TEST = ["aiassets.storage", "delivery.signing.variant_url"]
+    assert aiassets_setting_hooks() == {("AIASSETS_LAYER_TEST", "delivery.signing.variant_url")}
 
 
 def test_every_app_is_scanned():

@@ -27,7 +27,7 @@ def test_loads_refuses_what_cannot_be_stored(text, code, needle):
     with pytest.raises(ValidationError) as err:
         validation.loads(text, "params")
     assert err.value.code == code and needle in err.value.message
-    assert err.value.extra["field"] == "params"
+    assert err.value.field == "params"
 
 
 def test_loads_accepts_ordinary_json_and_40_digit_integers():
@@ -61,7 +61,7 @@ def test_check_provenance_names_the_field(params, field):
     with pytest.raises(ValidationError) as err:
         validation.check_provenance({"params": params}, Limits())
     assert err.value.code == "invalid_metadata"
-    assert err.value.extra["field"] == field
+    assert err.value.field == field
 
 
 def test_params_depth_and_size_limits():

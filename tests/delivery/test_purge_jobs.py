@@ -355,7 +355,7 @@ def test_cdn_backend_comes_from_the_environment(env, expected, tmp_path):
         "b = settings.CDN_BACKENDS\n"
         "print(b and b['default']['BACKEND'].rsplit('.', 1)[1], b and b['default']['OPTIONS'])"
         " if b else print(b)\n"
-        "print(*settings.CONFIG_ERRORS)  # a bad value is reported by `check`, never raised\n"
+        "print(*settings.CONFIG_ERRORS)  # what `manage.py check` reports (ops.E010)\n"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CDN_")}
     result = subprocess.run(

@@ -109,6 +109,23 @@ def prov_raw(params_json: str) -> str:
     return text.replace('{"__P__": 0}', params_json)
 
 
+PILLOW_REFUSED = {
+    "broken.png": "corrupt",
+    "broken_data_stream.png": "corrupt",
+    "truncated_end_chunk.png": "truncated",
+    "truncated_jpeg.jpg": "truncated",
+    "icc-after-SOF.jpg": "invalid_metadata",
+    "apng_chunk_no_fdat.png": "animated",
+    "apng_split_fdat_zero_chunk.png": "animated",
+    "apng_syntax_num_frames_zero.png": "corrupt",
+    "crash-4fb027452e6988530aa5dabee76eecacb3b79f8a.j2k": "unsupported_type",
+    "crash-86214e58da443d2b80820cff9677a38a33dcbbca.tif": "unsupported_type",
+    "oom-225817ca0f8c663be7ab4b9e717b02c661e66834.tif": "unsupported_type",
+    "ossfuzz-4836216264589312.pcx": "unsupported_type",
+    "pngtest_bad.png.bin": "unsupported_type",
+}
+
+
 def _file_cases() -> list[Case]:
     django_first = {"empty": "The submitted file is empty"}
     cases = [
@@ -146,26 +163,11 @@ def _file_cases() -> list[Case]:
         Case("zip", "unsupported_type", b"PK\x03\x04" + b"\x00" * 40),
         Case("heic", "unsupported_type", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"),
     ]
-    pillow_refused = {
-        "broken.png": "corrupt",
-        "broken_data_stream.png": "corrupt",
-        "truncated_end_chunk.png": "truncated",
-        "truncated_jpeg.jpg": "truncated",
-        "icc-after-SOF.jpg": "invalid_metadata",
-        "apng_chunk_no_fdat.png": "animated",
-        "apng_split_fdat_zero_chunk.png": "animated",
-        "apng_syntax_num_frames_zero.png": "corrupt",
-        "crash-4fb027452e6988530aa5dabee76eecacb3b79f8a.j2k": "unsupported_type",
-        "crash-86214e58da443d2b80820cff9677a38a33dcbbca.tif": "unsupported_type",
-        "oom-225817ca0f8c663be7ab4b9e717b02c661e66834.tif": "unsupported_type",
-        "ossfuzz-4836216264589312.pcx": "unsupported_type",
-        "pngtest_bad.png.bin": "unsupported_type",
-    }
-    cases += [Case(f"pillow_{n}", code, pillow(n)) for n, code in pillow_refused.items()]
+    cases += [Case(f"pillow_{n}", code, pillow(n)) for n, code in PILLOW_REFUSED.items()]
     return cases
 
 
-def _provenance_cases() -> list[Case]:
+def _params_cases() -> list[Case]:
     params = [
         ("params_nan", '{"cfg": NaN}', None),
         ("params_infinity", '{"cfg": Infinity}', None),
@@ -184,9 +186,14 @@ def _provenance_cases() -> list[Case]:
         ("params_list", "[1, 2, 3]", None),
         ("params_string", '"steps=30"', None),
     ]
+    return [
+        Case(name, "invalid_metadata", prov=prov_raw(raw), form={"params": raw})
+        for name, raw, _ in params
+    ]
+
+
+def _text_cases() -> list[Case]:
     cases = []
-    for name, raw, _ in params:
-        cases.append(Case(name, "invalid_metadata", prov=prov_raw(raw), form={"params": raw}))
     nul, lone = "\\u0000", "\\ud800"
     django_nul = "Null characters are not allowed"
     text_fields = [
@@ -198,10 +205,15 @@ def _provenance_cases() -> list[Case]:
     for name, form, needle in text_fields:
         key = next(iter(form))
         doc = json.dumps(provenance())
-        doc = _inject(doc, name, nul)
         form = {key: form[key].replace(nul, "\x00")}
         cases.append(
-            Case(f"{name}_nul", "invalid_metadata", prov=doc, form=form, admin_needle=needle)
+            Case(
+                f"{name}_nul",
+                "invalid_metadata",
+                prov=_inject(doc, name, nul),
+                form=form,
+                admin_needle=needle,
+            )
         )
         cases.append(
             Case(
@@ -211,111 +223,114 @@ def _provenance_cases() -> list[Case]:
                 channels=("api", "import"),
             )
         )
-    cases += [
-        Case(
-            "generated_at_year_1_plus_14",
-            "invalid_metadata",
-            prov=prov_with(generated_at="0001-01-01T00:00:00+14:00"),
-            channels=("api", "import"),
-        ),
-        Case(
-            "generated_at_year_0",
-            "invalid_metadata",
-            prov=prov_with(generated_at="0000-06-01T00:00:00Z"),
-            channels=("api", "import"),
-        ),
-        Case(
-            "generated_at_far_future",
-            "invalid_metadata",
-            prov=prov_with(generated_at="9999-12-31T23:59:59-14:00"),
-            form={"generated_at_0": "9999-12-31"},
-        ),
-        Case(
-            "prompt_too_long",
-            "invalid_metadata",
-            prov=prov_with(prompt="p" * 20_001),
-            form={"prompt": "p" * 20_001},
-        ),
-        Case(
-            "seed_superscript",
-            "invalid_metadata",
-            prov=prov_with(seed="²"),
-            form={"seed": "²"},
-            admin_needle="Enter a whole number",
-        ),
-        Case(
-            "seed_too_big",
-            "invalid_metadata",
-            prov=prov_with(seed=2**64),
-            form={"seed": str(2**64)},
-            admin_needle="less than or equal",
-        ),
-        Case(
-            "prompt_visibility_unknown",
-            "invalid_metadata",
-            prov=prov_with(prompt_visibility="secret"),
-            channels=("api", "import"),
-        ),
-        Case(
-            "provenance_nan_toplevel",
-            "invalid_metadata",
-            prov='{"seed": NaN}',
-            channels=("api", "import"),
-        ),
-        Case(
-            "provenance_deep_extra_key",
-            "invalid_metadata",
-            prov=prov_raw("{}")[:-1] + ', "x": ' + nested(3000) + "}",
-            channels=("api", "import"),
-        ),
-        Case("provenance_array", "invalid_metadata", prov="[]", channels=("api", "import")),
-        Case("provenance_null", "invalid_metadata", prov="null", channels=("api", "import")),
-        Case(
-            "provenance_truncated",
-            "invalid_json",
-            prov=prov_with()[:-5],
-            channels=("api", "import"),
-        ),
-        Case(
-            "provenance_raw_nul",
-            "invalid_json",
-            prov=prov_with().replace("a light", "a\x00light"),
-            channels=("api", "import"),
-        ),
-        Case(
-            "provenance_bom",
-            "invalid_json",
-            prov="\ufeff" + prov_with(),
-            channels=("api", "import"),
-        ),
-        Case(
-            "provenance_not_utf8",
-            "invalid_json",
-            prov=prov_with().encode() + b"\xff",
-            channels=("import",),
-        ),
-        Case(
-            "provenance_too_large",
-            "too_large",
-            prov=prov_with(params={"b": "x" * 300_000}),
-            channels=("api", "import"),
-        ),
-        Case(
-            "title_nul",
-            "invalid_metadata",
-            manifest={"title": "a\x00b"},
-            form={"title": "a\x00b"},
-            channels=("admin", "import"),
-            admin_needle=django_nul,
-        ),
-        Case(
-            "alt_text_surrogate",
-            "invalid_metadata",
-            manifest={"alt_text": "\ud83d"},
-            channels=("import",),
-        ),
-    ]
     return cases
+
+
+DJANGO_NUL = "Null characters are not allowed"
+DOCUMENT_CASES = [
+    Case(
+        "generated_at_year_1_plus_14",
+        "invalid_metadata",
+        prov=prov_with(generated_at="0001-01-01T00:00:00+14:00"),
+        channels=("api", "import"),
+    ),
+    Case(
+        "generated_at_year_0",
+        "invalid_metadata",
+        prov=prov_with(generated_at="0000-06-01T00:00:00Z"),
+        channels=("api", "import"),
+    ),
+    Case(
+        "generated_at_far_future",
+        "invalid_metadata",
+        prov=prov_with(generated_at="9999-12-31T23:59:59-14:00"),
+        form={"generated_at_0": "9999-12-31"},
+    ),
+    Case(
+        "prompt_too_long",
+        "invalid_metadata",
+        prov=prov_with(prompt="p" * 20_001),
+        form={"prompt": "p" * 20_001},
+    ),
+    Case(
+        "seed_superscript",
+        "invalid_metadata",
+        prov=prov_with(seed="²"),
+        form={"seed": "²"},
+        admin_needle="Enter a whole number",
+    ),
+    Case(
+        "seed_too_big",
+        "invalid_metadata",
+        prov=prov_with(seed=2**64),
+        form={"seed": str(2**64)},
+        admin_needle="less than or equal",
+    ),
+    Case(
+        "prompt_visibility_unknown",
+        "invalid_metadata",
+        prov=prov_with(prompt_visibility="secret"),
+        channels=("api", "import"),
+    ),
+    Case(
+        "provenance_nan_toplevel",
+        "invalid_metadata",
+        prov='{"seed": NaN}',
+        channels=("api", "import"),
+    ),
+    Case(
+        "provenance_deep_extra_key",
+        "invalid_metadata",
+        prov=prov_raw("{}")[:-1] + ', "x": ' + nested(3000) + "}",
+        channels=("api", "import"),
+    ),
+    Case("provenance_array", "invalid_metadata", prov="[]", channels=("api", "import")),
+    Case("provenance_null", "invalid_metadata", prov="null", channels=("api", "import")),
+    Case(
+        "provenance_truncated",
+        "invalid_json",
+        prov=prov_with()[:-5],
+        channels=("api", "import"),
+    ),
+    Case(
+        "provenance_raw_nul",
+        "invalid_json",
+        prov=prov_with().replace("a light", "a\x00light"),
+        channels=("api", "import"),
+    ),
+    Case(
+        "provenance_bom",
+        "invalid_json",
+        prov="\ufeff" + prov_with(),
+        channels=("api", "import"),
+    ),
+    Case(
+        "provenance_not_utf8",
+        "invalid_json",
+        prov=prov_with().encode() + b"\xff",
+        channels=("import",),
+    ),
+    Case(
+        "provenance_too_large",
+        "too_large",
+        prov=prov_with(params={"b": "x" * 300_000}),
+        channels=("api", "import"),
+    ),
+    Case(
+        "title_nul",
+        "invalid_metadata",
+        manifest={"title": "a\x00b"},
+        form={"title": "a\x00b"},
+        channels=("admin", "import"),
+        admin_needle=DJANGO_NUL,
+    ),
+    Case(
+        "alt_text_surrogate",
+        "invalid_metadata",
+        manifest={"alt_text": "\ud83d"},
+        channels=("import",),
+    ),
+]
 
 
 def _inject(doc: str, field_name: str, escape: str) -> str:
@@ -350,7 +365,7 @@ def accepted_tricky() -> dict[str, bytes]:
 
 
 def cases() -> list[Case]:
-    found = _file_cases() + _provenance_cases()
+    found = _file_cases() + _params_cases() + _text_cases() + DOCUMENT_CASES
     names = [c.name for c in found]
     assert len(names) == len(set(names)), "case names must be unique"
     return found
