@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from imagekit.cachefiles import ImageCacheFile
 
-from . import c2pa, extraction, formats, renditions, search, storage, validation
+from . import c2pa, extraction, focal_admin, formats, renditions, search, storage, validation
 from .errors import CodedError
 from .ingest import IngestError, commit, prepare, read_upload
 from .models import ApiToken, Asset, GenerativeModel, Provenance, Variant
@@ -263,9 +263,11 @@ class AssetAdmin(BoundedListMixin, admin.ModelAdmin):
         "created_at",
         "provenance_panel",
         "renditions_left_out",
+        "art_direction",
     ]
     fieldsets = [
         (None, {"fields": ["preview", "title", "alt_text"]}),
+        ("Art direction", {"fields": ["art_direction"]}),
         ("Provenance", {"fields": ["provenance_panel"]}),
         (
             "Original",
@@ -368,9 +370,18 @@ class AssetAdmin(BoundedListMixin, admin.ModelAdmin):
             )
         return result.asset
 
+    class Media:
+        css = {"all": ["aiassets/focal.css"]}
+        js = ["aiassets/focal.js"]
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
+            focal_admin.save_from_request(self, request, obj)
+
+    @admin.display(description="Focal point and crops")
+    def art_direction(self, obj: Asset) -> str:
+        return focal_admin.panel(obj)
 
     def save_related(self, request, form, formsets, change):
         if change:
@@ -493,6 +504,11 @@ class AssetAdmin(BoundedListMixin, admin.ModelAdmin):
                 "<uuid:asset_id>/preview/",
                 self.admin_site.admin_view(self.preview_view),
                 name="aiassets_asset_preview",
+            ),
+            path(
+                "<uuid:asset_id>/crop/<str:slug>/",
+                self.admin_site.admin_view(partial(focal_admin.crop_view, self)),
+                name="aiassets_asset_crop",
             ),
             path(
                 "verify/",

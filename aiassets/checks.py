@@ -54,3 +54,19 @@ def production_services(app_configs, **kwargs):
             Warning("DATABASE_URL is not set: SQLite is for one machine only.", id="aiassets.W003")
         )
     return errors
+
+
+@register()
+def crop_settings(app_configs, **kwargs):
+    """DERIVATIVE_RATIOS and SOCIAL_CARD_RATIO must be ratios the crop code accepts."""
+    from .imaging import crops
+
+    errors = []
+    for name, value in [("DERIVATIVE_RATIOS", r) for r in settings.DERIVATIVE_RATIOS] + [
+        ("SOCIAL_CARD_RATIO", settings.SOCIAL_CARD_RATIO or "1/1")
+    ]:
+        try:
+            crops.parse_ratio(str(value))
+        except crops.RatioError as exc:
+            errors.append(Error(f"{name}: {exc.message}", id="aiassets.E020"))
+    return errors

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from . import c2pa, extraction, imaging, metrics, renditions, storage, validation
 from .errors import CodedError
-from .models import ApiToken, Asset, GenerativeModel, Provenance
+from .models import ApiToken, Asset, FocalSource, GenerativeModel, Provenance
 from .schemas import ProvenanceGiven, ProvenanceIn, describe_errors
 from .signals import asset_ingested
 
@@ -141,6 +141,7 @@ class PreparedIngest:
     colour: str = ""
     manifest: Any = None
     extraction: extraction.Extraction | None = None
+    focal: tuple = ()  # the automatic focal rectangle (saliency) until faces or an editor
 
 
 def ingest(
@@ -197,13 +198,13 @@ def prepare(
         )
     if existing is not None:
         return PreparedIngest(data, sha256, None, existing=existing, **texts)
-    info, phash, lqip, colour, found = _decode(data)
+    info, phash, lqip, colour, found, focal = _decode(data)
     # Any C2PA manifest in the original: recorded (absent, valid, trusted, invalid), never refused.
     manifest = c2pa.read(data, info.mime_type)
     prov, extracted = _resolve(given, found, manifest)
     return PreparedIngest(
         data, sha256, prov, extraction=extracted, info=info, phash=phash, placeholder=lqip,
-        colour=colour, manifest=manifest, **texts,
+        colour=colour, manifest=manifest, focal=focal, **texts,
     )  # fmt: skip
 
 
@@ -218,7 +219,7 @@ def _resolve(
         raise IngestError(exc.code, exc.message, **exc.extra)
 
 
-def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str, imaging.Embedded]:
+def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str, imaging.Embedded, tuple]:
     try:
         im, info = imaging.open_image(data, renditions.limits())
         found = imaging.extract_embedded(im)  # never raises; hostile chunks are capped
@@ -226,12 +227,13 @@ def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str, imaging.Emb
         del im
         phash = imaging.perceptual_hash(small)
         lqip, colour = imaging.placeholder(small)
+        focal = imaging.crops.rounded(imaging.crops.saliency_rect(small))
     except imaging.ImagingError as exc:
         raise IngestError(exc.code, exc.message)
     except Exception as exc:  # noqa: BLE001 - hostile pixels must never become a 500
         logger.warning("decoding an upload failed: %r", exc, exc_info=True)
         raise IngestError("corrupt", "The image could not be decoded.")
-    return info, phash, lqip, colour, found
+    return info, phash, lqip, colour, found, focal
 
 
 @_counted
@@ -286,6 +288,8 @@ def _write_rows(
         phash=prepared.phash,
         placeholder=prepared.placeholder,
         dominant_color=prepared.colour,
+        focal=list(prepared.focal),
+        focal_source=FocalSource.SALIENCY if prepared.focal else FocalSource.NONE,
         original_filename=prepared.filename,
         title=prepared.title,
         alt_text=prepared.alt_text,

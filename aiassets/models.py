@@ -63,12 +63,20 @@ class VariantRow(NamedTuple):
     recipe: str
     key: str
     c2pa: str
+    ratio: str = ""  # the crop's ratio slug ("16x9"); "" for the full frame
 
 
 class FaceRedaction(models.TextChoices):
     INHERIT = "inherit", "As the generative model says"
     REDACT = "redact", "Pixelate faces"
     KEEP = "keep", "Keep faces"
+
+
+class FocalSource(models.TextChoices):
+    NONE = "", "Not set (centre)"
+    SALIENCY = "saliency", "Detail estimate"
+    FACES = "faces", "Detected faces"
+    EDITOR = "editor", "Set by an editor"
 
 
 class ReadyVariantRows:
@@ -88,7 +96,7 @@ class ReadyVariantRows:
                 on_demand=False,
             )
             .order_by("width")
-            .values_list("asset_id", "width", "height", "format", "recipe", "key", "c2pa")
+            .values_list("asset_id", "width", "height", "format", "recipe", "key", "c2pa", "ratio")
         )
         found: list[VariantRow] = []
         owner: dict[int, uuid.UUID] = {}  # id(row) -> asset pk; every row stays alive in found
@@ -154,6 +162,20 @@ class Asset(models.Model):
         editable=False,
         help_text="Changed by moderators on the review page (moderation.workflow).",
     )
+    # Art direction: where the subject is, (left, top, right, bottom) as fractions of the
+    # displayed image; crops keep it. Set at ingest (saliency), from faces, or by an editor.
+    focal = models.JSONField(default=list, blank=True, editable=False)
+    focal_source = models.CharField(
+        max_length=10, choices=FocalSource.choices, blank=True, default="", editable=False
+    )
+    focal_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="+",
+    )
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     erasure_reason = models.TextField(blank=True, default="", editable=False)
 
@@ -215,6 +237,12 @@ class Asset(models.Model):
             if prov is None or not prov.model.redact_faces:
                 return []
         return [tuple(float(v) for v in box) for box in self.faces]
+
+    def focal_rect(self) -> tuple[float, float, float, float] | None:
+        """The focal rectangle (fractions), or None when none is set (crops centre)."""
+        if not self.focal or len(self.focal) != 4:
+            return None
+        return tuple(float(v) for v in self.focal)  # type: ignore[return-value]
 
     def default_alt(self) -> str:
         return self.alt_text or self.title or "AI-generated image"
@@ -368,6 +396,9 @@ class Variant(models.Model):
         blank=True,
         default="",
         help_text="signed; unsigned (signing off); failed (shipped unmarked, see error).",
+    )
+    ratio = models.CharField(
+        max_length=9, blank=True, default="", help_text='Crop ratio ("16x9"); empty: full frame.'
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -524,6 +555,7 @@ __all__ = [
     "C2paState",
     "BuildLog",
     "FaceRedaction",
+    "FocalSource",
     "GenerativeModel",
     "ModerationStatus",
     "PromptVisibility",

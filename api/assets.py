@@ -85,7 +85,7 @@ def readable(token: ApiToken, asset_id: uuid.UUID) -> tuple[Asset, View]:
 
 def asset_body(asset: Asset, view: View) -> dict[str, Any]:
     prov = getattr(asset, "provenance", None)
-    variants = sorted(asset.variants.all(), key=lambda v: (v.format, v.width))
+    variants = sorted(asset.variants.all(), key=lambda v: (v.ratio, v.format, v.width))
     return {
         "id": asset.id,
         "view": view,
@@ -141,4 +141,5 @@ def variant_body(asset: Asset, variant: Variant, view: View) -> dict[str, Any]:
         "bytes": variant.bytes,
         "status": variant.status,
         "url": url,
+        "ratio": variant.ratio.replace("x", "/") if variant.ratio else None,
     }

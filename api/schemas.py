@@ -65,6 +65,9 @@ class VariantOut(Schema):
     bytes: int | None
     status: str
     url: str | None = Field(description="Public and immutable, or signed and expiring (owner).")
+    ratio: str | None = Field(
+        default=None, description='A crop\'s ratio ("16/9"); null: full frame.'
+    )
 
 
 class AssetOut(Schema):

@@ -239,6 +239,11 @@ DERIVATIVE_FORMATS = {
     },
     "jpeg": {"quality": env.int("JPEG_QUALITY", default=82)},
 }
+# Art direction: ratios built in the background with the widths (any other valid ratio is
+# built on demand), and the share card (og:image) cropped around the focal rectangle.
+DERIVATIVE_RATIOS = env.list("DERIVATIVE_RATIOS", default=["16/9", "1/1"])
+SOCIAL_CARD_RATIO = env("SOCIAL_CARD_RATIO", default="40/21")  # "": no share card
+SOCIAL_CARD_WIDTH = env.int("SOCIAL_CARD_WIDTH", default=1200)  # 1200×630
 DERIVATIVE_MAX_ATTEMPTS = env.int("DERIVATIVE_MAX_ATTEMPTS", default=3)
 DERIVATIVE_RETRY_INTERVALS = env.list("DERIVATIVE_RETRY_INTERVALS", cast=int, default=[10, 60])
 DERIVATIVE_JOB_TIMEOUT = env.int("DERIVATIVE_JOB_TIMEOUT", default=600)

@@ -66,10 +66,17 @@ def surrogate_key(asset_id: uuid.UUID | str) -> str:
     return f"asset-{asset_id}"
 
 
-def transform_url(asset: Asset, width: int, fmt: str = "jpeg", ttl: int | None = None) -> str:
-    """A signed URL asking the origin for a width that may not be precomputed."""
+def transform_url(
+    asset: Asset, width: int, fmt: str = "jpeg", ttl: int | None = None, ratio: str = ""
+) -> str:
+    """A signed URL asking the origin for a width (cropped to ``ratio``, e.g. "16x9") that
+    may not be precomputed."""
     ext = formats.OUTPUT[fmt].ext
-    path = f"/media/t/{asset.id}/{asset.sha256[:16]}/{asset.delivery_version}/{int(width)}w.{ext}"
+    crop = f"-{ratio.replace('/', 'x').replace(':', 'x')}" if ratio else ""
+    path = (
+        f"/media/t/{asset.id}/{asset.sha256[:16]}/{asset.delivery_version}/"
+        f"{int(width)}w{crop}.{ext}"
+    )
     return sign_path(path, ttl)
 
 

@@ -32,5 +32,10 @@ urlpatterns = [
         views.transform,
         name="transform",
     ),
+    path(
+        "media/t/<uuid:asset_id>/<hex16:sha16>/<int:version>/<int:width>w-<str:ratio>.<str:ext>",
+        views.transform,
+        name="transform_crop",
+    ),
     path("provenance/<uuid:asset_id>.json", provenance.record, name="provenance_record"),
 ]

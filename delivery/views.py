@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
 from aiassets import storage
+from aiassets.imaging import crops
 from aiassets.models import Asset, Variant
 
 from . import signing as url_signing
@@ -125,9 +126,16 @@ def origin(
 @counted("transform")
 @require_safe
 def transform(
-    request: HttpRequest, asset_id: uuid.UUID, sha16: str, version: int, width: int, ext: str
+    request: HttpRequest,
+    asset_id: uuid.UUID,
+    sha16: str,
+    version: int,
+    width: int,
+    ext: str,
+    ratio: str = "",
 ) -> HttpResponse:
-    """A signed on-demand size. Built once and stored as a Variant.
+    """A signed on-demand size (``640w.jpg``) or crop (``640w-16x9.jpg``). Built once and
+    stored as a Variant.
 
     Past the concurrency cap we redirect (307, not cacheable) to the nearest ready width rather
     than answer 503: a page then shows a slightly different size instead of a broken image, and
@@ -143,14 +151,18 @@ def transform(
     asset = Asset.objects.filter(pk=asset_id).first()
     if asset is None or not _current(asset, sha16, version):
         raise Http404("no such asset version")
-    problem = transforms.check_width(asset, width, fmt)
-    if problem:
-        return HttpResponse(f"Bad request: {problem}.", status=400, content_type="text/plain")
     try:
-        variant = transforms.get_or_build(asset, width, fmt)
+        wanted = crops.parse_ratio(ratio) if ratio else None
+    except crops.RatioError as exc:
+        return _bad_request(exc.message)
+    problem = transforms.check_width(asset, width, fmt, wanted)
+    if problem:
+        return _bad_request(problem)
+    try:
+        variant = transforms.get_or_build(asset, width, fmt, wanted)
     except transforms.Busy:
         ON_DEMAND_BUILDS.labels("busy").inc()
-        nearest = transforms.nearest_ready(asset, width, fmt)
+        nearest = transforms.nearest_ready(asset, width, fmt, wanted)
         if nearest is None:
             return _unavailable("Busy: try again shortly.")
         response = HttpResponseRedirect(url_signing.variant_url(asset, nearest))
@@ -162,6 +174,12 @@ def transform(
         logger.exception("on-demand build of %s %dw %s failed", asset.pk, width, fmt)
         return _unavailable("This size could not be built; the error is logged.")
     return serve_variant(request, asset, variant, f"private, max-age={left}")
+
+
+def _bad_request(problem: str) -> HttpResponse:
+    return HttpResponse(
+        f"Bad request: {problem.rstrip('.')}.", status=400, content_type="text/plain"
+    )
 
 
 def _unavailable(message: str) -> HttpResponse:

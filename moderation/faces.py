@@ -4,12 +4,15 @@ Moderation's classifier finds the faces (NudeNet's FACE_* boxes) and records the
 fractions of the displayed image. When redaction is in force for the asset (its own setting,
 else its generative model's), variants pixelate those boxes and get keys of their own: the
 workflow republishes the asset (retiring the old renditions and purging their URLs).
+The faces also become the focal rectangle that crops keep, unless an editor set one
+(aiassets.focal: cropped renditions get new keys, the old ones are purged).
 """
 
 from __future__ import annotations
 
 import uuid
 
+from aiassets import focal
 from aiassets.models import Asset
 
 from . import workflow
@@ -28,4 +31,5 @@ def record_faces(asset_id: uuid.UUID | str, boxes: list[Box]) -> bool:
     asset.faces = clean
     if before != asset.redaction_boxes():
         workflow.republish(asset, reason="faces detected")
+    focal.from_faces(asset)
     return True

@@ -24,8 +24,9 @@ NO_STORE = "private, no-store"
 
 
 def pick_variant(variants: list[Variant], width: int) -> Variant | None:
-    """The ready variant closest to ``width`` (not smaller when possible), JPEG first."""
-    ready = [v for v in variants if v.status == Variant.Status.READY]
+    """The full-frame ready variant closest to ``width`` (not smaller when possible), JPEG
+    first (moderators see the whole image, never a crop)."""
+    ready = [v for v in variants if v.status == Variant.Status.READY and not v.ratio]
     for fmt in PREFERRED_FORMATS:
         same = sorted((v for v in ready if v.format == fmt), key=lambda v: v.width)
         if same:

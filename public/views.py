@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from aiassets.models import Asset
+from delivery.pictures import social_card
 
 from . import paging
 from .filters import AssetFilter
@@ -54,6 +55,9 @@ def asset_detail(request: HttpRequest, asset_id) -> HttpResponse:
     if asset is None:
         raise Http404("No such image.")
     prov = getattr(asset, "provenance", None)
+    card = social_card(asset)  # og:image / twitter:image, the focal crop at 1200×630
+    if card is not None:
+        card.url = request.build_absolute_uri(card.url)
     return render(
         request,
         "public/asset_detail.html",
@@ -62,5 +66,6 @@ def asset_detail(request: HttpRequest, asset_id) -> HttpResponse:
             "prov": prov,
             "show_prompt": bool(prov and prov.prompt_is_public),
             "sizes": DETAIL_SIZES,
+            "card": card,
         },
     )

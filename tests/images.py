@@ -158,3 +158,33 @@ def bad_inputs() -> dict[str, tuple[bytes, str]]:
         "animated_webp": (animated_webp(), "animated"),
         "animated_png": (animated_png(), "animated"),
     }
+
+
+# -- art direction ----------------------------------------------------------------------------
+
+SUBJECT = (255, 0, 255)  # the marked subject's colour (magenta), absent from the background
+
+
+def subject_png(width: int, height: int, subject: tuple[float, float, float, float]) -> bytes:
+    """A flat, gently shaded background with a magenta square ``subject`` (l, t, r, b fractions)
+    that crops must keep in view."""
+    im = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    im = Image.blend(im, Image.new("RGB", (width, height), (30, 60, 90)), 0.7)
+    left, top, right, bottom = subject
+    box = (int(left * width), int(top * height), int(right * width), int(bottom * height))
+    im.paste(Image.new("RGB", (box[2] - box[0], box[3] - box[1]), SUBJECT), box[:2])
+    return save(im, "PNG")
+
+
+def subject_share(data: bytes) -> float:
+    """The share of an image's pixels that are (about) the subject's magenta."""
+    im = Image.open(io.BytesIO(data)).convert("RGB")
+    im.thumbnail((200, 200))
+    r, g, b = (
+        im.getchannel(c).point(lambda v, c=c: 255 * (v > 200 if c != "G" else v < 80))
+        for c in "RGB"
+    )
+    from PIL import ImageChops
+
+    mask = ImageChops.multiply(ImageChops.multiply(r, g), b)
+    return mask.histogram()[255] / (im.width * im.height)

@@ -14,14 +14,17 @@ The package is split by concern; this module re-exports the public names, so
 - ``pipeline``: width plans, decode once, resize cascade
 - ``redact``: face pixelation
 - ``embedded``: generator metadata the file carries (A1111, ComfyUI, InvokeAI, XMP, IPTC…)
+- ``crops``: aspect ratios, focal rectangles, crop boxes (``imaging.crops.parse_ratio`` …)
 """
 
+from . import crops
 from .colour import normalize, thumbnail_size
 from .decode import open_image, read_orientation
 from .embedded import Embedded, extract_embedded
 from .encode import TRAINED_ALGORITHMIC_MEDIA, encode, iptc_xmp
 from .fingerprints import hash_distance, mirrored_perceptual_hash, perceptual_hash, placeholder
 from .pipeline import (
+    CropJob,
     PreparedSource,
     Rendition,
     plan_widths,
@@ -37,8 +40,10 @@ from .types import ImagingError, Inspection, Limits
 
 __all__ = [
     "CORRUPT",
+    "CropJob",
     "Embedded",
     "TRAINED_ALGORITHMIC_MEDIA",
+    "crops",
     "Box",
     "ImagingError",
     "Inspection",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
@@ -36,6 +37,22 @@ class Rendition:
     format: str
     data: bytes
     error: str = ""  # set (and data empty) when encoding failed under keep_going
+    ratio: str = ""  # the crop's ratio slug ("16x9"), "" for the full frame
+
+
+@dataclass(frozen=True)
+class CropJob:
+    """One aspect ratio to cut from the (redacted) source: its box as fractions of the
+    displayed image and the exact (width, height, format) outputs wanted from it."""
+
+    ratio: str
+    box: tuple[float, float, float, float]
+    outputs: set[tuple[int, int, str]] = field(default_factory=set)
+
+    def source_width(self) -> int:
+        """How wide the decoded source must stay so that no output of this crop upscales."""
+        widest = max((w for w, _, _ in self.outputs), default=0)
+        return math.ceil(widest / max(1e-9, self.box[2] - self.box[0]))
 
 
 def resize_cascade(im: Image.Image, sizes: list[tuple[int, int]]) -> Iterator[Image.Image]:
@@ -66,12 +83,18 @@ class PreparedSource:
     sizes: list[tuple[int, int]]  # every rendition size, in displayed orientation
 
 
-def prepare_source(data: bytes, limits: Limits, widths: list[int]) -> PreparedSource:
+def prepare_source(
+    data: bytes, limits: Limits, widths: list[int], keep_width: int = 0
+) -> PreparedSource:
     """Decode once and return the upright sRGB image, shrunk early to what the largest
-    rendition needs (JPEG sources decode at reduced scale through draft())."""
+    rendition needs (JPEG sources decode at reduced scale through draft()). ``keep_width``
+    keeps it at least that wide (crops need more of the source than their output width)."""
     im, info = open_image(data, limits)
     sizes = variant_sizes(info.width, info.height, widths)
     largest = max(sizes) if sizes else (info.width, info.height)
+    if keep_width > largest[0]:
+        kept = min(keep_width, info.width)
+        largest = (kept, scaled_height(info.width, info.height, kept))
     if info.format == "JPEG" and largest[0] < info.width:
         stored = largest[::-1] if info.orientation in (5, 6, 7, 8) else largest
         im = _redecode_draft(data, stored) or im
@@ -88,15 +111,19 @@ def render_set(
     boxes: list[Box] | None = None,
     only: set[tuple[int, str]] | None = None,
     keep_going: bool = False,
+    crops: list[CropJob] | None = None,
 ) -> Iterator[Rendition]:
     """Decode ``data`` once and yield every (width × format) rendition, largest first.
 
     The build loop of production (aiassets.renditions.build) and of the benchmarks.
     ``boxes`` are pixelated before resizing; ``only`` limits the (width, format) pairs made;
     with ``keep_going`` an encoding failure yields a Rendition with ``error`` set instead of
-    raising, so one format's failure does not stop the others."""
+    raising, so one format's failure does not stop the others. ``crops`` are cut from the
+    same decoded, redacted source (redaction always comes before the crop)."""
     xmp = iptc_xmp() if xmp is None else xmp
-    source = prepare_source(data, limits, widths)
+    crops = crops or []
+    keep = max((job.source_width() for job in crops), default=0)
+    source = prepare_source(data, limits, widths, keep_width=keep)
     if boxes:
         source.image = redact(source.image, boxes)
     sizes = [s for s in source.sizes if only is None or any(s[0] == w for w, _ in only)]
@@ -105,6 +132,30 @@ def render_set(
             if only is not None and (resized.width, fmt) not in only:
                 continue
             yield _rendition(resized, fmt, options, xmp, keep_going)
+    for job in crops:
+        yield from _render_crop(source.image, job, outputs, xmp, keep_going)
+
+
+def _render_crop(
+    image: Image.Image,
+    job: CropJob,
+    outputs: dict[str, dict[str, Any]],
+    xmp: bytes,
+    keep_going: bool,
+) -> Iterator[Rendition]:
+    """Cut ``job.box`` out of ``image`` straight into its largest output size, then cascade."""
+    sizes = sorted({(w, h) for w, h, _ in job.outputs}, reverse=True)
+    if not sizes:
+        return
+    left, top, right, bottom = job.box
+    box = (left * image.width, top * image.height, right * image.width, bottom * image.height)
+    first = image.resize(sizes[0], Image.Resampling.LANCZOS, box=box)
+    for resized in resize_cascade(first, sizes):
+        for fmt, options in outputs.items():
+            if (resized.width, resized.height, fmt) not in job.outputs:
+                continue
+            made = _rendition(resized, fmt, options, xmp, keep_going)
+            yield Rendition(made.width, made.height, fmt, made.data, made.error, job.ratio)
 
 
 def _rendition(

@@ -1,7 +1,8 @@
 """Renditions: the one spec and recipe, the plan, the build loop and its jobs.
 
     spec.py   Spec, Inputs, spec_for(): THE rendition identity (recipe and key)
-    plan.py   plan(), ensure_rows(), retire_obsolete(), drop_variants(), reset_for_rebuild()
+    plan.py   plan() (widths, DERIVATIVE_RATIOS crops, the social card), planned_ratios(),
+              social_card(), ensure_rows(), retire_obsolete(), drop_variants(), reset_for_rebuild()
     build.py  build(), build_one(), render() (the build loop), limits(), BuildReport
     jobs.py   schedule(), release_deferred(), job_id(), build_variants() (the RQ job)
     previews.py  AdminThumbnail (staff-only previews through django-imagekit)
@@ -17,8 +18,10 @@ from .plan import (
     ensure_rows,
     obsolete,
     plan,
+    planned_ratios,
     reset_for_rebuild,
     retire_obsolete,
+    social_card,
 )
 from .spec import PIPELINE_VERSION, Inputs, Spec, recipe, spec_for
 
@@ -38,11 +41,13 @@ __all__ = [
     "limits",
     "obsolete",
     "plan",
+    "planned_ratios",
     "recipe",
     "reset_for_rebuild",
     "release_deferred",
     "render",
     "retire_obsolete",
     "schedule",
+    "social_card",
     "spec_for",
 ]

@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import c2pa, imaging, metrics, storage
+from ..imaging import crops
 from ..models import Asset, BuildLog, Variant
 from ..signals import variants_ready
 from .plan import ensure_rows, plan
@@ -76,23 +77,26 @@ class Made:
 
 
 def render(asset: Asset, data: bytes, todo: list[tuple[Variant, Spec]]) -> Iterator[Made]:
-    """THE build loop: decode ``data`` once, redact, resize in a cascade and encode each spec
-    (imaging.render_set), then sign it (C2PA). Raises only when the original is unreadable."""
-    by_pair = {(s.width, s.format): (v, s) for v, s in todo}
+    """THE build loop: decode ``data`` once, redact, crop, resize in a cascade and encode each
+    spec (imaging.render_set), then sign it (C2PA). Raises only when the original is
+    unreadable. Crops are cut from the redacted frame: privacy applies to them as to it."""
+    by_pair = {(s.crop, s.width, s.format): (v, s) for v, s in todo}
     outputs = {s.format: s.encoder_options for _, s in todo}
+    full = [s for _, s in todo if not s.crop]
     marker = c2pa.Marker(asset, data)  # signs each encoded rendition (C2PA)
     renditions = imaging.render_set(
         data,
         limits(),
-        sorted({s.width for _, s in todo}),
+        sorted({s.width for s in full}),
         outputs,
         imaging.iptc_xmp(marker.source_type),  # the source type the original states
         boxes=asset.redaction_boxes(),
-        only=set(by_pair),
+        only={(s.width, s.format) for s in full},
         keep_going=True,
+        crops=crop_jobs(asset, [s for _, s in todo if s.crop]),
     )
     for r in renditions:
-        variant, _ = by_pair[(r.width, r.format)]
+        variant, _ = by_pair[(r.ratio, r.width, r.format)]
         made = Made(variant, r.width, r.height, error=r.error)
         if not r.error:
             try:
@@ -100,6 +104,17 @@ def render(asset: Asset, data: bytes, todo: list[tuple[Variant, Spec]]) -> Itera
             except Exception as exc:  # C2PA_REQUIRED and signing failed: the rendition fails
                 made.error, made.exception = f"{type(exc).__name__}: {exc}", exc
         yield made
+
+
+def crop_jobs(asset: Asset, specs: list[Spec]) -> list[imaging.CropJob]:
+    """One CropJob per ratio among ``specs``: its box (fractions) and its exact outputs."""
+    jobs: dict[str, imaging.CropJob] = {}
+    for spec in specs:
+        if spec.crop not in jobs:
+            box = crops.box_fractions(spec.crop_box(asset), asset.width, asset.height)
+            jobs[spec.crop] = imaging.CropJob(spec.crop, box, set())
+        jobs[spec.crop].outputs.add((spec.width, spec.height, spec.format))
+    return list(jobs.values())
 
 
 def _store(made: Made) -> None:
@@ -185,23 +200,25 @@ def _finish(asset: Asset, report: BuildReport, started: float) -> None:
     )
 
 
-def build_one(asset: Asset, width: int, fmt: str) -> Variant:
+def build_one(asset: Asset, width: int, fmt: str, ratio: crops.Ratio | None = None) -> Variant:
     """Build (or return) one rendition outside the plan, e.g. for an on-demand transform URL.
 
     Its spec is the planned one's (spec_for): the same recipe, so the same privacy inputs. The
-    row is marked on_demand unless the plan wants that width, so srcsets stay regular."""
-    spec = spec_for(asset, width, fmt)
+    row is marked on_demand unless the plan wants it, so srcsets stay regular."""
+    inputs = Inputs.of(asset)
+    spec = spec_for(asset, width, fmt, inputs, ratio)
     if spec.too_large:
         raise ValueError(spec.too_large)
     variant, _ = Variant.objects.get_or_create(
         asset=asset,
-        width=width,
+        width=spec.width,
         format=fmt,
         recipe=spec.recipe,
         defaults={
             "height": spec.height,
             "key": spec.key(asset),
-            "on_demand": width not in imaging.plan_widths(asset.width, settings.DERIVATIVE_WIDTHS),
+            "ratio": spec.crop,
+            "on_demand": spec not in plan(asset, inputs).specs,
         },
     )
     if variant.status == Variant.Status.READY:

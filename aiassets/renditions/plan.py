@@ -1,6 +1,8 @@
 """Which renditions an asset should have, their rows, and retiring the ones it no longer wants.
 
-A plan is every width × format the settings want for an asset, each as a Spec (spec.py).
+A plan is every width × format the settings want for an asset, each as a Spec (spec.py):
+the full frame, each planned ratio (DERIVATIVE_RATIOS) cropped around the focal rectangle,
+and the social card (SOCIAL_CARD_RATIO at SOCIAL_CARD_WIDTH, JPEG).
 Sizes a format's encoder cannot make (WebP stops at 16383 px a side) are left out of the plan
 with a reason, shown in the admin, instead of failing at build time.
 
@@ -18,10 +20,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from .. import imaging, storage
+from .. import formats, imaging, storage
+from ..imaging import crops
 from ..models import Asset, Variant
 from ..signals import renditions_retiring
-from .spec import Inputs, Spec, options_for
+from .spec import Inputs, Spec, options_for, spec_for
 
 logger = logging.getLogger(__name__)
 
@@ -50,16 +53,42 @@ def plan(asset: Asset, inputs: Inputs | None = None) -> Plan:
     specs, left_out = [], []
     for width, height in imaging.variant_sizes(asset.width, asset.height, _widths()):
         for fmt in settings.DERIVATIVE_FORMATS:
-            spec = Spec(width, height, fmt, options_for(fmt), inputs)
-            if spec.too_large:
-                left_out.append(spec.too_large)
-            else:
-                specs.append(spec)
+            _add(Spec(width, height, fmt, options_for(fmt), inputs), specs, left_out)
+    for ratio in planned_ratios():
+        sizes = crops.crop_sizes(asset.width, asset.height, ratio, inputs.focal, _widths())[1]
+        for width, height in sizes:
+            for fmt in settings.DERIVATIVE_FORMATS:
+                spec = Spec(width, height, fmt, options_for(fmt), inputs, crop=ratio.slug)
+                _add(spec, specs, left_out)
+    card = social_card(asset, inputs)
+    if card is not None and card not in specs:
+        _add(card, specs, left_out)
     return Plan(specs, left_out)
+
+
+def _add(spec: Spec, specs: list[Spec], left_out: list[str]) -> None:
+    if spec.too_large:
+        left_out.append(spec.too_large)
+    else:
+        specs.append(spec)
 
 
 def _widths() -> list[int]:
     return list(settings.DERIVATIVE_WIDTHS)
+
+
+def planned_ratios() -> list[crops.Ratio]:
+    """DERIVATIVE_RATIOS, parsed (a bad entry is a configuration error: checks report it)."""
+    return [crops.parse_ratio(text) for text in settings.DERIVATIVE_RATIOS]
+
+
+def social_card(asset: Asset, inputs: Inputs | None = None) -> Spec | None:
+    """The share card's spec (og:image): SOCIAL_CARD_RATIO at SOCIAL_CARD_WIDTH in the
+    fallback format, around the focal rectangle, never upscaled. None when turned off."""
+    if not settings.SOCIAL_CARD_RATIO or not settings.SOCIAL_CARD_WIDTH:
+        return None
+    ratio = crops.parse_ratio(settings.SOCIAL_CARD_RATIO)
+    return spec_for(asset, settings.SOCIAL_CARD_WIDTH, formats.FALLBACK_FORMAT, inputs, ratio)
 
 
 def ensure_rows(asset: Asset) -> list[Variant]:
@@ -76,6 +105,7 @@ def ensure_rows(asset: Asset) -> list[Variant]:
                 format=s.format,
                 recipe=s.recipe,
                 key=s.key(asset),
+                ratio=s.crop,
             )
             for s in wanted
         ],
@@ -91,13 +121,14 @@ def ensure_rows(asset: Asset) -> list[Variant]:
 
 def obsolete(asset: Asset, inputs: Inputs | None = None) -> list[Variant]:
     """Rows, planned or on demand, whose spec today has another recipe (new encoder settings,
-    signer, redaction or prompt visibility) or that no encoder can make at their size."""
+    signer, redaction, prompt visibility or, for crops, focal rectangle) or that no encoder can
+    make at their size."""
     inputs = inputs or Inputs.of(asset)
     found = []
     for v in asset.variants.all():
         if v.format not in settings.DERIVATIVE_FORMATS:
             continue
-        spec = Spec(v.width, v.height, v.format, options_for(v.format), inputs)
+        spec = Spec(v.width, v.height, v.format, options_for(v.format), inputs, crop=v.ratio)
         if spec.recipe != v.recipe or spec.too_large:
             found.append(v)
     return found

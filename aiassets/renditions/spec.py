@@ -7,7 +7,9 @@ the width; when any of them changes, the key changes, and the old rendition is r
 
 Declared inputs: width, format, encoder options, pipeline version, signer token (C2PA), the
 redaction boxes' signature, prompt visibility (the signed manifest names a public prompt) and
-a crop/ratio field reserved for art direction ("" means the full frame).
+the crop: a ratio slug ("16x9", "" means the full frame) and, for crops only, the asset's
+focal rectangle. A new focal rectangle or ratio gives cropped renditions new keys; full-frame
+keys never depend on the focal rectangle.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from django.conf import settings
 
 from .. import c2pa, formats, imaging, storage
+from ..imaging import crops
 from ..models import Asset, Provenance
 
 # Bump when the pipeline changes the bytes it makes (it changes every key).
@@ -34,6 +37,7 @@ class Inputs:
     prompt_public: bool = False  # the asset's (or its model's) prompt visibility
     signer: str = ""  # c2pa.recipe_token(): "" when signing is off
     pipeline: str = PIPELINE_VERSION
+    focal: crops.Rect | None = None  # the asset's focal rectangle (rounded), None: centre
 
     @classmethod
     def of(cls, asset: Asset) -> Inputs:
@@ -42,6 +46,7 @@ class Inputs:
             redaction=imaging.faces_signature(asset.redaction_boxes()),
             prompt_public=bool(prov and prov.prompt_is_public),
             signer=c2pa.recipe_token() or "",
+            focal=crops.rounded(asset.focal_rect()) if asset.focal_rect() else None,
         )
 
 
@@ -54,7 +59,7 @@ class Spec:
     format: str
     options: tuple[tuple[str, Any], ...]  # the encoder options, sorted (hashable, frozen)
     inputs: Inputs
-    crop: str = ""  # reserved for art direction (a ratio or crop box); "" is the full frame
+    crop: str = ""  # the crop's ratio slug ("16x9"); "" is the full frame
 
     @property
     def encoder_options(self) -> dict[str, Any]:
@@ -74,8 +79,9 @@ class Spec:
             parts["c2pa"] = self.inputs.signer
             if self.inputs.prompt_public:  # the manifest names the prompt
                 parts["prompt"] = 1
-        if self.crop:
+        if self.crop:  # a crop: its ratio and the focal rectangle it keeps
             parts["crop"] = self.crop
+            parts["focal"] = crops.signature(self.inputs.focal) if self.inputs.focal else ""
         blob = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:8]
 
@@ -101,6 +107,16 @@ class Spec:
             self.recipe,
         )
 
+    @property
+    def ratio(self) -> crops.Ratio | None:
+        return crops.parse_ratio(self.crop) if self.crop else None
+
+    def crop_box(self, asset: Asset) -> tuple:
+        """The crop's pixel box in the displayed original (the whole frame when uncropped)."""
+        if not self.crop:
+            return (0, 0, asset.width, asset.height)
+        return crops.crop_box(asset.width, asset.height, self.ratio, self.inputs.focal)
+
 
 def freeze(options: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(options.items()))
@@ -110,10 +126,29 @@ def options_for(fmt: str) -> tuple[tuple[str, Any], ...]:
     return freeze(settings.DERIVATIVE_FORMATS[fmt])
 
 
-def spec_for(asset: Asset, width: int, fmt: str, inputs: Inputs | None = None) -> Spec:
-    """The spec of ``asset`` at ``width`` in ``fmt`` under the current settings and rules."""
-    height = imaging.scaled_height(asset.width, asset.height, width)
-    return Spec(width, height, fmt, options_for(fmt), inputs or Inputs.of(asset))
+def spec_for(
+    asset: Asset,
+    width: int,
+    fmt: str,
+    inputs: Inputs | None = None,
+    ratio: crops.Ratio | None = None,
+) -> Spec:
+    """The spec of ``asset`` at ``width`` in ``fmt`` (cropped to ``ratio`` around the focal
+    rectangle when given) under the current settings and rules. A crop's width is capped at
+    the crop box's: never upscaled."""
+    inputs = inputs or Inputs.of(asset)
+    if ratio is None:
+        height = imaging.scaled_height(asset.width, asset.height, width)
+        return Spec(width, height, fmt, options_for(fmt), inputs)
+    box = crops.crop_box(asset.width, asset.height, ratio, inputs.focal)
+    width, height = crops.output_size(box, ratio, width)
+    return Spec(width, height, fmt, options_for(fmt), inputs, crop=ratio.slug)
+
+
+def crop_widths_of(asset: Asset, ratio: crops.Ratio, inputs: Inputs) -> list[tuple[int, int]]:
+    """The (width, height) of every planned width of ``asset`` cropped to ``ratio``."""
+    widths = list(settings.DERIVATIVE_WIDTHS)
+    return crops.crop_sizes(asset.width, asset.height, ratio, inputs.focal, widths)[1]
 
 
 def recipe(

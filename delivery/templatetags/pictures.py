@@ -1,4 +1,8 @@
-"""{% load pictures %} {% picture asset sizes="…" %} and {% picture_url asset width=… %}."""
+"""{% load pictures %} {% picture asset sizes="…" %} and {% picture_url asset width=… %}.
+
+Art direction: ``{% picture asset ratio="1/1" art="(min-width: 800px)=16/9" sizes="…" %}``
+crops every source to 1/1 around the focal rectangle and, from 800 px up, serves 16/9 crops
+through ``<source media>``; entries are separated by ``;`` and the first match wins."""
 
 from __future__ import annotations
 
@@ -24,16 +28,20 @@ def picture(
     loading: str = "lazy",
     fetchpriority: str = "",
     template_name: str = "delivery/picture.html",
+    ratio: str = "",
+    art: str = "",
     **attrs: str,
 ) -> SafeString:
     """A responsive <picture>: AVIF and WebP sources, a JPEG <img> fallback, and a placeholder.
 
-    Extra keyword arguments become attributes of the <img> (``class`` included). Everything is
-    escaped by the template; override ``delivery/picture.html`` to change the markup.
+    ``ratio`` ("16/9") crops every source and sizes the box to the crop; ``art`` adds
+    ``<source media>`` sets with other ratios per breakpoint. Extra keyword arguments become
+    attributes of the <img> (``class`` included). Everything is escaped by the template;
+    override ``delivery/picture.html`` to change the markup.
     """
     if asset is None:
         return SafeString("")
-    data = picture_data(asset)
+    data = picture_data(asset, ratio=ratio, art=art)
     context = {
         "p": data,
         "asset": asset,

@@ -9,8 +9,8 @@ from math import ceil, floor
 import pytest
 from PIL import Image, ImageDraw
 
-from aiassets import crops
-from aiassets.crops import Ratio, crop_box, parse_ratio
+from aiassets.imaging import crops
+from aiassets.imaging.crops import Ratio, crop_box, parse_ratio
 
 RATIOS = ["16/9", "1/1", "4/5", "3/2", "9/16", "21/9", "1/10", "10/1", "1001/1000"]
 SIZES = [(1, 1), (2, 3), (7, 5), (16, 9), (17, 9), (1000, 563), (1920, 1080), (1081, 1920)]

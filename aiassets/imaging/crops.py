@@ -20,7 +20,7 @@ from math import ceil, floor
 import numpy as np
 from PIL import Image
 
-from .errors import CodedError
+from ..errors import CodedError
 
 Rect = tuple[float, float, float, float]
 WHOLE: Rect = (0.0, 0.0, 1.0, 1.0)
@@ -163,3 +163,45 @@ def _window(profile: np.ndarray, share: float) -> tuple[int, int]:
 def focal_rect(im: Image.Image, faces: list[Rect] | None = None) -> Rect:
     """The automatic focal rectangle: the faces when there are any, else the detail."""
     return faces_rect(faces or []) or saliency_rect(im)
+
+
+# -- glue for the rendition plan ---------------------------------------------------------
+
+
+def faces_as_rects(faces: list) -> list[Rect]:
+    """Face boxes as stored on an asset (``[x, y, width, height]`` fractions) → rectangles."""
+    rects = []
+    for face in faces or []:
+        if len(face) == 4:
+            x, y, w, h = (float(v) for v in face)
+            rects.append((x, y, x + w, y + h))
+    return rects
+
+
+def rounded(rect: Rect | None) -> Rect:
+    """A clamped rectangle at 4 decimals: what is stored, compared and hashed."""
+    return tuple(round(v, 4) for v in clamp_rect(rect))  # type: ignore[return-value]
+
+
+def signature(rect: Rect | None) -> str:
+    """A short stable text for a focal rectangle (part of a cropped rendition's recipe)."""
+    return ",".join(f"{v:.4f}" for v in rounded(rect))
+
+
+def crop_sizes(
+    width: int, height: int, ratio: Ratio, focal: Rect | None, widths: list[int]
+) -> tuple[tuple, list[tuple[int, int]]]:
+    """The crop box of a ``width`` × ``height`` image and the output size of every planned
+    width that fits in it (never upscaled: the crop's own width joins when it is smaller than
+    the largest asked for)."""
+    box = crop_box(width, height, ratio, focal)
+    crop_w = box[2] - box[0]
+    wanted = sorted({w for w in widths if 0 < w <= crop_w})
+    if widths and crop_w < max(widths) and crop_w not in wanted:
+        wanted.append(crop_w)
+    return box, [output_size(box, ratio, w) for w in wanted]
+
+
+def box_fractions(box: tuple, width: int, height: int) -> Rect:
+    """A pixel box of a ``width`` × ``height`` image as fractions (to apply at any scale)."""
+    return (box[0] / width, box[1] / height, box[2] / width, box[3] / height)
