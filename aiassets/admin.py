@@ -146,9 +146,9 @@ class AssetUploadForm(forms.ModelForm):
                 alt_text=data.get("alt_text") or "",
             )
         except IngestError as exc:
-            if exc.extra.get("field") == "prompt" and not data.get("prompt"):
+            if exc.field == "prompt" and not data.get("prompt"):
                 exc.message = "This field is required: the file carries no prompt to take."
-            if exc.extra.get("field") == "model" and model is None:
+            if exc.field == "model" and model is None:
                 exc.message = "Choose a generative model or name a new one (the file names none)."
             self.add_error(self._field_for(exc), f"{exc.message} ({exc.code})")
         return data

@@ -176,7 +176,7 @@ def _validated(
             validation.check_provenance(doc, limits)
             return ProvenanceIn.model_validate(doc)
         except validation.ValidationError as exc:
-            where, error = str(exc.extra.get("field") or ""), exc
+            where, error = str(exc.field or ""), exc
         except SchemaError as exc:
             where = ".".join(str(p) for p in exc.errors()[0]["loc"])
             error = _schema_error(exc, out)

@@ -216,7 +216,7 @@ def _resolve(
     try:
         return extraction.resolve(given, found, stated, timezone.now())
     except CodedError as exc:
-        raise IngestError(exc.code, exc.message, **exc.extra)
+        raise IngestError(exc.code, exc.message, field=getattr(exc, "field", None))
 
 
 def _decode(data: bytes) -> tuple[imaging.Inspection, str, str, str, imaging.Embedded, tuple]:

@@ -67,7 +67,7 @@ def test_given_values_win_and_conflicts_are_recorded():
 def test_without_a_prompt_in_the_file_the_document_must_be_complete():
     with pytest.raises(validation.ValidationError) as err:
         resolve({"model": {"name": "x"}, "generated_at": "2026-11-01T00:00:00Z"}, g.png({}))
-    assert err.value.extra["field"] == "prompt"
+    assert err.value.field == "prompt"
     assert "prompt" in err.value.message and "carries none" in err.value.message
     with pytest.raises(validation.ValidationError) as err:  # no defaults without the file's
         resolve({"prompt": "typed"}, g.png({}))
@@ -108,7 +108,7 @@ def test_a_file_value_the_database_refuses_is_dropped_not_stored(graph_prompt, w
     assert validation.text_problem(stored) is None
     with pytest.raises(validation.ValidationError) as err:  # nothing else gives a prompt
         resolve({}, data)
-    assert err.value.extra["field"] == "prompt" and err.value.code == "invalid_metadata"
+    assert err.value.field == "prompt" and err.value.code == "invalid_metadata"
     assert "could not be used" in err.value.message
 
 
