@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import assets, errors, takedowns
+# edit, listing and picture add their routes to assets.router when imported.
+from . import assets, edit, errors, listing, picture, status, takedowns  # noqa: F401
 
 api = NinjaAPI(
     title="aiassets API",
@@ -16,5 +17,6 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 errors.install(api)
+api.add_router("", status.router)  # first: /assets/status before /assets/{asset_id}
 api.add_router("", assets.router)
 api.add_router("", takedowns.router)
