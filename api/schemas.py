@@ -13,6 +13,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from webhooks.events import EVENT_TYPES
+
 
 class ErrorBody(Schema):
     code: str
@@ -159,3 +161,31 @@ class PictureOut(Schema):
     placeholder: str = Field(description="A tiny data: URI image to show while loading.")
     dominant_color: str
     alt: str
+
+
+WebhookEvent = Literal[EVENT_TYPES]  # type: ignore[valid-type]  (webhooks.events)
+
+
+class WebhookIn(Schema):
+    url: str = Field(max_length=2000, description="A public http(s) URL.")
+    name: str = Field("", max_length=100, description="Defaults to the URL's host.")
+    events: list[WebhookEvent] = Field(
+        default_factory=list, max_length=20, description="Empty: every event."
+    )
+
+
+class WebhookOut(Schema):
+    id: int
+    name: str
+    url: str
+    events: list[str]
+    is_active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="The HMAC-SHA256 signing secret, shown only this once.")
+
+
+class WebhookList(Schema):
+    items: list[WebhookOut]

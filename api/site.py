@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 # edit, listing and picture add their routes to assets.router when imported.
-from . import assets, edit, errors, listing, picture, status, takedowns  # noqa: F401
+from . import assets, edit, errors, hooks, listing, picture, status, takedowns  # noqa: F401
 
 api = NinjaAPI(
     title="aiassets API",
@@ -20,3 +20,4 @@ errors.install(api)
 api.add_router("", status.router)  # first: /assets/status before /assets/{asset_id}
 api.add_router("", assets.router)
 api.add_router("", takedowns.router)
+api.add_router("", hooks.router)
