@@ -19,6 +19,7 @@ from webhooks.events import EVENT_TYPES
 class ErrorBody(Schema):
     code: str
     message: str
+    field: str | None = Field(None, description="The offending field, when there is one.")
 
 
 class ErrorOut(Schema):

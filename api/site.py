@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 # edit, listing and picture add their routes to assets.router when imported.
 from . import assets, edit, errors, hooks, listing, picture, status, takedowns  # noqa: F401
+from .openapi import TypedNinjaAPI
 
-api = NinjaAPI(
+api = TypedNinjaAPI(
     title="aiassets API",
     version="1",
     description=(
-        "Ingest AI-generated images with their provenance, read them back, and file takedown "
-        'requests. Every error is `{"error": {"code": "...", "message": "..."}}`.'
+        "Ingest AI-generated images with their provenance, list, edit and erase them, get "
+        "what a <picture> needs, register webhooks, and file takedown requests. "
+        'Every error is `{"error": {"code": "...", "message": "..."}}`.'
     ),
     urls_namespace="api",
 )
