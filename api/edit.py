@@ -30,6 +30,7 @@ from .schemas import AssetOut, AssetPatch, ErasureAccepted
 
 logger = logging.getLogger(__name__)
 TEXT_FIELDS = ("title", "alt_text")
+ERASE_RETRIES = 3  # erasure is safe to run again: a retry deletes what a failed run left
 
 
 def owned(token: ApiToken, asset_id: uuid.UUID) -> Asset:
@@ -86,7 +87,12 @@ def delete_asset(request: HttpRequest, asset_id: uuid.UUID):
     asset = owned(request.auth, asset_id)
     token = request.auth
     enqueue_on_commit(
-        "moderation", "api.edit.erase_for_token", str(asset.pk), token.pk, job_id=job_id(asset.pk)
+        "moderation",
+        "api.edit.erase_for_token",
+        str(asset.pk),
+        token.pk,
+        job_id=job_id(asset.pk),
+        retries=ERASE_RETRIES,
     )
     url = request.build_absolute_uri(f"/api/v1/assets/{asset.pk}")
     body = {"id": asset.pk, "status": "erasure_requested", "status_url": url}
@@ -102,11 +108,12 @@ def erase_for_token(asset_id: str, token_id: int) -> dict[str, Any]:
     token = ApiToken.objects.filter(pk=token_id).first()
     name = token.name if token else f"#{token_id}"
     report = erasure.erase(asset_id, f"Requested through the API by token {name!r}.")
+    if not report.ok:  # some files could not be deleted: raise, so the job is retried
+        raise erasure.ErasureError(f"erasure of {asset_id} left files: {report.errors}")
     logger.info(
-        "API erasure of %s for token %s: %s",
+        "API erasure of %s for token %s: done",
         asset_id,
         name,
-        "done" if report.ok else "errors",
         extra={"event": "api.erasure", "asset_id": asset_id, "token": name},
     )
-    return {"asset_id": asset_id, "ok": report.ok, "errors": report.errors}
+    return {"asset_id": asset_id, "deleted": len(report.deleted)}

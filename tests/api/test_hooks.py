@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from tests import images
 from tests.api.conftest import bearer, error_of
-from webhooks.models import Endpoint
+from webhooks.models import Delivery, Endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,12 @@ def test_registering_needs_the_ingest_scope(client, token):
     reader = token("reader", scopes=["read"])
     response = create(client, reader, {"url": "http://127.0.0.1:9/hook"})
     assert error_of(response) == (403, "insufficient_scope")
+
+
+def test_an_endpoint_registered_here_hears_only_of_its_tokens_uploads(client, token, upload):
+    owner, other = token("owner"), token("other")
+    made = create(client, owner, {"url": "http://127.0.0.1:10299/hook"}).json()
+    mine = upload(owner, images.png(200, 100, seed=1)).json()["id"]
+    upload(other, images.png(200, 100, seed=2))
+    heard = set(Delivery.objects.filter(endpoint_id=made["id"]).values_list("asset_id", flat=True))
+    assert {str(a) for a in heard} == {mine}
