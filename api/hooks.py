@@ -22,7 +22,8 @@ from .auth import ingest_scope, read_scope
 from .schemas import WebhookCreated, WebhookIn, WebhookList
 
 router = Router(tags=["webhooks"])
-MAX_PER_TOKEN = 10
+MAX_PER_TOKEN = 10  # through the API; the admin may add more
+LIST_LIMIT = 100
 
 
 def endpoint_body(endpoint: Endpoint) -> dict:
