@@ -62,7 +62,7 @@ def create_webhook(request: HttpRequest, body: WebhookIn):
 def list_webhooks(request: HttpRequest):
     """Your endpoints (never their secrets)."""
     rows = Endpoint.objects.filter(token=request.auth).order_by("created_at", "pk")
-    return Status(200, {"items": [endpoint_body(e) for e in rows[: MAX_PER_TOKEN * 10]]})
+    return Status(200, {"items": [endpoint_body(e) for e in rows[:LIST_LIMIT]]})
 
 
 @router.delete("/webhooks/{webhook_id}", response={204: None, **ERRORS}, auth=ingest_scope)
