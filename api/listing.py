@@ -1,8 +1,8 @@
 """GET /api/v1/assets (on the assets router, beside POST): what a token may see, newest first.
 
 Scoped like GET one: the token's own uploads (in full) and public assets (public fields).
-Paging is a keyset on (created_at, id) behind an opaque, signed cursor: every page is one
-index walk that stops after ``limit + 1`` rows, never a COUNT, whatever the table's size.
+Paging is a keyset on (created_at, id) behind an opaque, signed cursor: every page is two
+index walks that stop after ``limit + 1`` rows, never a COUNT, whatever the table's size.
 """
 
 from __future__ import annotations
@@ -42,10 +42,13 @@ class ListFilters(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
+PUBLIC = Q(moderation_status=ModerationStatus.APPROVED, published=True)
+NEWEST = ("-created_at", "-id")
+
+
 def visible(token: ApiToken) -> Q:
     """What ``token`` may list: its own uploads and public assets (never erased ones)."""
-    public = Q(moderation_status=ModerationStatus.APPROVED, published=True)
-    return (Q(uploaded_via=token) | public) & Q(erased_at__isnull=True)
+    return (Q(uploaded_via=token) | PUBLIC) & Q(erased_at__isnull=True)
 
 
 def prompt_filter(token: ApiToken, text: str) -> Q:
@@ -56,7 +59,8 @@ def prompt_filter(token: ApiToken, text: str) -> Q:
 
 
 def filtered(token: ApiToken, f: ListFilters) -> QuerySet[Asset]:
-    qs = Asset.objects.filter(visible(token))
+    """The filters, without the scope (see :func:`page`)."""
+    qs = Asset.objects.filter(erased_at__isnull=True)
     if f.status:
         qs = qs.filter(moderation_status=f.status)
     if f.model:
@@ -68,6 +72,16 @@ def filtered(token: ApiToken, f: ListFilters) -> QuerySet[Asset]:
     if f.q:
         qs = qs.filter(prompt_filter(token, f.q))
     return qs
+
+
+def page(token: ApiToken, qs: QuerySet[Asset], size: int) -> list[Asset]:
+    """The newest ``size`` rows of ``qs`` the token may see: two index walks that each stop
+    after ``size`` rows (its own uploads on ``asset_token_newest_idx``, public ones on
+    ``asset_public_newest_idx``), merged. An OR of the two would walk every row between."""
+    qs = qs.select_related("provenance__model").prefetch_related("variants").order_by(*NEWEST)
+    rows = {a.pk: a for a in qs.filter(uploaded_via=token)[:size]}
+    rows.update((a.pk, a) for a in qs.filter(PUBLIC)[:size] if a.pk not in rows)
+    return sorted(rows.values(), key=lambda a: (a.created_at, a.pk), reverse=True)[:size]
 
 
 def encode_cursor(asset: Asset) -> str:
@@ -93,8 +107,7 @@ def list_assets(request: HttpRequest, filters: Query[ListFilters]):
     if filters.cursor:
         moment, pk = decode_cursor(filters.cursor)
         qs = qs.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
-    qs = qs.select_related("provenance__model").prefetch_related("variants")
-    rows = list(qs.order_by("-created_at", "-id")[: filters.limit + 1])
+    rows = page(request.auth, qs, filters.limit + 1)
     more, rows = len(rows) > filters.limit, rows[: filters.limit]
     token = request.auth
     items = [asset_body(a, "owner" if a.uploaded_via_id == token.pk else "public") for a in rows]

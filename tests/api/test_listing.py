@@ -96,3 +96,23 @@ def test_hostile_parameters_are_coded_400s(client, three, params):
 def test_no_read_scope_is_403(client, token):
     raw = token("ingest-only", scopes=["ingest"])
     assert error_of(client.get("/api/v1/assets", **bearer(raw))) == (403, "insufficient_scope")
+
+
+def test_pages_interleave_own_and_public_rows_without_gaps_or_repeats(
+    client, three, upload, django_capture_on_commit_callbacks
+):
+    owner, other, made = three
+    theirs = [upload(other, images.png(200, 100, seed=20 + i)).json()["id"] for i in range(2)]
+    with django_capture_on_commit_callbacks(execute=True):
+        for asset_id in theirs + made[:1]:  # one of the owner's is public too: listed once
+            workflow.approve(Asset.objects.get(pk=asset_id))
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = listing(client, owner, **params)
+        seen += ids(page)
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    expected = Asset.objects.filter(pk__in=made + theirs).order_by("-created_at", "-id")
+    assert seen == [str(a.pk) for a in expected]
