@@ -31,6 +31,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "method_not_allowed": 405,
     "erased": 409,
     "conflict": 409,
+    "idempotency_conflict": 409,
     "gone": 410,
     "too_large": 413,
     "unsupported_type": 415,

@@ -210,6 +210,10 @@ class Asset(models.Model):
                 name="asset_public_newest_idx",
                 condition=models.Q(moderation_status="approved", published=True),
             ),
+            # A token's own uploads, newest first (the API's keyset-paged list).
+            models.Index(
+                fields=["uploaded_via", "-created_at", "-id"], name="asset_token_newest_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Status
+from ninja import File, Form, Header, Router, Status
 from ninja.files import UploadedFile
 
 from aiassets.errors import CodedError
@@ -20,11 +20,16 @@ from aiassets.ingest import IngestError, ingest
 from aiassets.models import ApiToken, Asset, Provenance, Variant
 from delivery import signing
 
+from . import idempotency
 from .auth import ingest_scope, read_scope
 from .schemas import AssetCreated, AssetOut, ErrorOut
 
 View = Literal["owner", "public"]
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 503)}
+
+IDEMPOTENCY_KEY = Header(
+    None, alias="Idempotency-Key", description="Makes a retried upload safe (24 hours)."
+)
 
 router = Router(tags=["assets"])
 
@@ -36,6 +41,7 @@ def create_asset(
     request: HttpRequest,
     file: File[UploadedFile] = None,
     provenance: Form[str] = None,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ):
     """Upload an original with its provenance. The same bytes twice return the same id (200).
 
@@ -43,11 +49,19 @@ def create_asset(
     metadata (A1111, ComfyUI, InvokeAI, NovelAI, Fooocus): given values win, the file's fill
     the gaps. Without a prompt given or in the file: 422 `invalid_metadata`.
 
+    With an `Idempotency-Key` header, a retry with the same key and content answers the first
+    answer again (for 24 hours); the same key with other content is 409 `idempotency_conflict`.
     503 `storage_unavailable` (with Retry-After) when file storage is down: nothing is stored.
     """
     if file is None:
         raise IngestError("missing_file", "Send the image as a multipart field named 'file'.")
-    result = ingest(file, provenance, token=request.auth, filename=file.name or "")
+    if idempotency_key is not None:
+        return idempotency.once(request.auth, idempotency_key, file, provenance or "", _ingest)
+    return _ingest(request.auth, file, provenance)
+
+
+def _ingest(token: ApiToken, file: UploadedFile, provenance: str | None) -> Status:
+    result = ingest(file, provenance or None, token=token, filename=file.name or "")
     asset = result.asset
     return Status(
         201 if result.created else 200,

@@ -13,10 +13,13 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from webhooks.events import EVENT_TYPES
+
 
 class ErrorBody(Schema):
     code: str
     message: str
+    field: str | None = Field(None, description="The offending field, when there is one.")
 
 
 class ErrorOut(Schema):
@@ -101,3 +104,97 @@ class TakedownIn(Schema):
 class TakedownReceived(Schema):
     id: uuid.UUID
     status: Literal["received"]
+
+
+class AssetPage(Schema):
+    items: list[AssetOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class AssetPatch(Schema):
+    """Only the fields sent change."""
+
+    title: str | None = Field(None, description="At most 200 characters.")
+    alt_text: str | None = Field(None, description="At most 500 characters.")
+    prompt_visibility: Literal["inherit", "public", "private"] | None = Field(
+        None, description="'inherit' follows the generative model's default."
+    )
+
+
+class ErasureAccepted(Schema):
+    id: uuid.UUID
+    status: Literal["erasure_requested"]
+    status_url: str = Field(description="Answers 410 `erased` once the erasure is done.")
+
+
+class StatusIn(Schema):
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=100, description="1 to 100 asset ids.")
+
+
+class StatusItem(Schema):
+    id: uuid.UUID
+    status: str = Field(
+        description="A moderation status, `erased` (your upload was erased) or `not_found` "
+        "(unknown, or not yours and not public: the two are never told apart)."
+    )
+    published: bool
+    updated_at: datetime | None
+
+
+class StatusOut(Schema):
+    items: list[StatusItem]
+
+
+class PictureSource(Schema):
+    type: str = Field(description="The MIME type, e.g. image/avif.")
+    srcset: str
+
+
+class PictureImg(Schema):
+    src: str
+    srcset: str
+
+
+class PictureOut(Schema):
+    """What the `{% picture %}` tag renders (delivery.pictures.picture_data)."""
+
+    id: uuid.UUID
+    view: Literal["owner", "public"]
+    ready: bool = Field(description="False until renditions exist (placeholder only).")
+    sources: list[PictureSource] = Field(description="<source> elements, preferred first.")
+    img: PictureImg = Field(description="The fallback <img>.")
+    width: int
+    height: int
+    placeholder: str = Field(description="A tiny data: URI image to show while loading.")
+    dominant_color: str
+    alt: str
+
+
+WebhookEvent = Literal[EVENT_TYPES]  # type: ignore[valid-type]  (webhooks.events)
+
+
+class WebhookIn(Schema):
+    url: str = Field(max_length=2000, description="A public http(s) URL.")
+    name: str = Field("", max_length=100, description="Defaults to the URL's host.")
+    events: list[WebhookEvent] = Field(
+        default_factory=list, max_length=20, description="Empty: every event."
+    )
+
+
+class WebhookOut(Schema):
+    id: int
+    name: str
+    url: str
+    events: list[str]
+    is_active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="The HMAC-SHA256 signing secret, shown only this once.")
+
+
+class WebhookList(Schema):
+    items: list[WebhookOut]

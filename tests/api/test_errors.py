@@ -122,11 +122,12 @@ def test_a_malformed_id_is_a_json_400(client, gen):
 @pytest.mark.parametrize(
     "method,path,allowed",
     [
-        ("PUT", "/api/v1/assets", {"POST"}),
+        ("PUT", "/api/v1/assets", {"GET", "POST"}),
         ("DELETE", "/api/v1/takedowns", {"POST"}),
         ("GET", "/api/v1/takedowns", {"POST"}),
-        ("PROPFIND", f"/api/v1/assets/{uuid.uuid4()}", {"GET"}),
-        ("PATCH", f"/api/v1/assets/{uuid.uuid4()}", {"GET"}),
+        ("PROPFIND", f"/api/v1/assets/{uuid.uuid4()}", {"GET", "PATCH", "DELETE"}),
+        ("PUT", f"/api/v1/assets/{uuid.uuid4()}", {"GET", "PATCH", "DELETE"}),
+        ("GET", "/api/v1/assets/status", {"POST"}),
     ],
 )
 def test_unknown_methods_are_json_405_with_allow(client, gen, method, path, allowed):
