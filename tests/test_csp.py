@@ -20,7 +20,7 @@ from tests.delivery.helpers import make_public
 HEADER = "Content-Security-Policy"
 
 # The production policy allows style attributes ("style-src-attr 'unsafe-inline'") only because
-# these pages still set some (aiassets/admin.py: thumbnail placeholder colours, failure counts).
+# these pages still set some (aiassets/admin/columns.py: placeholder colours, failure counts).
 # The browser test runs without that allowance and tolerates style-attribute violations on
 # these pages alone; empty this once they use classes, then drop style-src-attr from config/csp.py.
 STYLE_ATTRIBUTE_PAGES = ("/admin/aiassets/asset/",)

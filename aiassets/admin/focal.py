@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from PIL import Image
 
-from . import focal, imaging, renditions, storage
-from .imaging import crops
-from .models import Asset, FocalSource, Variant
+from .. import focal, imaging, renditions, storage
+from ..imaging import crops
+from ..models import Asset, FocalSource, Variant
 
 PREVIEW_WIDTH = 320
 
