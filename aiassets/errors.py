@@ -57,6 +57,7 @@ class CodedError(Exception):
     ``headers`` (for example ``{"Retry-After": "30"}``) go on the HTTP answer."""
 
     default_status = 400
+    str_is_message = False  # str(exc) is the message alone (for errors shown to people as is)
 
     def __init__(
         self,
@@ -77,6 +78,9 @@ class CodedError(Exception):
     @property
     def http_status(self) -> int:
         return self.status
+
+    def __str__(self) -> str:
+        return self.message if self.str_is_message else super().__str__()
 
     def body(self) -> dict[str, Any]:
         return error_body(self.code, self.message, **self.extra)

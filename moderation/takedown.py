@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aiassets import imaging, renditions, storage
+from aiassets.errors import CodedError
 from aiassets.models import Asset, ModerationStatus
 
 from . import conf, notify, workflow
@@ -35,19 +36,14 @@ _UUID = re.compile(
 )
 
 
-class EvidenceError(Exception):
+class EvidenceError(CodedError):
     """Evidence we cannot use. ``code`` is stable; ``message`` is for people."""
 
     STATUS = {"too_large": 413, "unsupported_type": 415}
+    str_is_message = True
 
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    @property
-    def http_status(self) -> int:
-        return self.STATUS.get(self.code, 422)
+        super().__init__(code, message, status=self.STATUS.get(code, 422))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from ..errors import CodedError
 from . import devchain
 from .devchain import DEV_MARK
 
@@ -25,13 +26,11 @@ if TYPE_CHECKING:
 CLAIM_GENERATOR = "aiassets"
 
 
-class CredentialsError(Exception):
+class CredentialsError(CodedError):
     """Signing credentials are missing, unreadable or unusable. ``code`` is stable."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    default_status = 503
+    str_is_message = True
 
 
 @dataclass(frozen=True)

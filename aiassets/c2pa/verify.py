@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from .. import imaging
+from ..errors import CodedError
 from .keys import CredentialsError, credentials
 from .manifest import INVALID, ManifestReport, read
 from .policy import ASSERTION_LABEL
@@ -38,13 +39,11 @@ _SUMMARIES = {
 }
 
 
-class VerifyError(Exception):
+class VerifyError(CodedError):
     """A file we cannot verify (not an image, truncated, too large…). ``code`` is stable."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    default_status = 422
+    str_is_message = True
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from ..errors import CodedError
 class ImagingError(CodedError):
     """Untrusted image data we refuse. ``code`` is stable; ``message`` is for people."""
 
-    def __str__(self) -> str:
-        return self.message
+    str_is_message = True
 
 
 @dataclass(frozen=True)
