@@ -4,8 +4,9 @@ The one home is ``delivery.pictures.picture_data``: public, immutable URLs for p
 (to any token with the read scope), signed, expiring ones only to the uploading token (who
 alone may read an unpublished asset, see ``api.assets.readable``).
 
-``ratio`` (art-directed crops) is not supported by the picture tag yet: the parameter is
-reserved, and sending it answers 400 ``bad_request``.
+``ratio`` ("16/9", "1/1", …) crops every source around the asset's focal rectangle, exactly
+as ``{% picture asset ratio="16/9" %}`` does; a ratio that is not planned is served through
+signed on-demand URLs, and a malformed one answers 400 ``invalid_ratio``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import uuid
 from django.http import HttpRequest
 from ninja import Status
 
-from aiassets.errors import CodedError
 from delivery.pictures import picture_data
 
 from .assets import ERRORS, readable, router
@@ -29,11 +29,10 @@ def get_picture(request: HttpRequest, asset_id: uuid.UUID, ratio: str | None = N
     and height, the placeholder (a data: URI) and the alt text. `ready` is false until the
     first renditions are built (then only the placeholder is there).
 
-    `ratio` is reserved for crops and not supported yet: send none."""
-    if ratio is not None:
-        raise CodedError("bad_request", "ratio is not supported yet; omit it.")
+    `ratio` ("16/9") asks for the crop `{% picture asset ratio=… %}` renders: every source
+    and the width and height are the crop's."""
     asset, view = readable(request.auth, asset_id)
-    data = picture_data(asset)
+    data = picture_data(asset, ratio=ratio or "")
     return Status(
         200,
         {
@@ -44,7 +43,8 @@ def get_picture(request: HttpRequest, asset_id: uuid.UUID, ratio: str | None = N
             "img": {"src": data.img_src, "srcset": data.img_srcset},
             "width": data.width,
             "height": data.height,
-            "placeholder": asset.placeholder,
+            "ratio": data.ratio.replace("x", "/") or None,
+            "placeholder": data.placeholder or asset.placeholder,
             "dominant_color": asset.dominant_color,
             "alt": asset.default_alt(),
         },

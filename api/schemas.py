@@ -167,6 +167,7 @@ class PictureOut(Schema):
     img: PictureImg = Field(description="The fallback <img>.")
     width: int
     height: int
+    ratio: str | None = Field(None, description='The crop ("16/9"), null for the full frame.')
     placeholder: str = Field(description="A tiny data: URI image to show while loading.")
     dominant_color: str
     alt: str

@@ -155,7 +155,20 @@ def test_picture_data_owner_signed_public_for_others(
     assert public["img"]["srcset"] and public["alt"]
 
 
-def test_picture_ratio_is_not_supported_yet(client, pair):
+def test_picture_ratio_gives_the_crop(client, pair):
+    owner, other, asset_id = pair
+    response = client.get(f"/api/v1/assets/{asset_id}/picture?ratio=16/9", **bearer(owner))
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["ratio"] == "16/9" and data["width"] * 9 == data["height"] * 16
+    assert data["img"]["src"] and "16x9" in data["img"]["src"]
+    assert error_of(
+        client.get(f"/api/v1/assets/{asset_id}/picture?ratio=16/9", **bearer(other))
+    ) == (404, "not_found"), "another token still learns nothing of a private asset"
+
+
+@pytest.mark.parametrize("ratio", ["16", "0/9", "²/1", "99/1"])
+def test_picture_bad_ratio_is_a_400(client, pair, ratio):
     owner, _, asset_id = pair
-    response = client.get(f"/api/v1/assets/{asset_id}/picture?ratio=16:9", **bearer(owner))
-    assert error_of(response) == (400, "bad_request")
+    response = client.get(f"/api/v1/assets/{asset_id}/picture", {"ratio": ratio}, **bearer(owner))
+    assert error_of(response) == (400, "invalid_ratio")
