@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from imagekit.cachefiles import ImageCacheFile
 
-from .. import c2pa, storage
+from .. import c2pa, formats, storage
 from ..ingest import IngestError, read_upload
 from ..models import Asset
 from ..renditions.previews import AdminThumbnail
@@ -80,7 +80,7 @@ class AssetViews:
                 body = fh.read()
         except (FileNotFoundError, OSError):
             raise Http404("The original is missing from storage.")
-        response = HttpResponse(body, content_type="image/webp")
+        response = HttpResponse(body, content_type=formats.WEBP.mime)
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response

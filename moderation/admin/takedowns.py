@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from aiassets import imaging, storage
+from aiassets import formats, imaging, storage
 
 from .. import previews, takedown
 from ..forms import AdminTakedownForm
@@ -152,7 +152,7 @@ class TakedownRequestAdmin(admin.ModelAdmin):
             body = imaging.encode(small.convert("RGB"), "webp", {"quality": 85}, b"")
         except (OSError, imaging.ImagingError):
             raise Http404("The evidence could not be read.")
-        response = HttpResponse(body, content_type="image/webp")
+        response = HttpResponse(body, content_type=formats.WEBP.mime)
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response
