@@ -8,34 +8,27 @@ from django.contrib import admin, messages
 from django.db import connection
 from django.http import HttpResponseRedirect
 
-from .. import formats, renditions, search
+from .. import formats, pagehooks, renditions, search
 from ..errors import CodedError
 from ..ingest import commit
 from ..models import Asset, Variant
 from ..paging import BoundedListMixin
 from . import focal as focal_admin
+from . import page
 from .columns import AssetColumns
 from .upload import AssetUploadForm
 from .views import AssetViews
 
 
 class VariantInline(admin.TabularInline):
+    """Kept for importers; the asset page no longer uses it (it printed each rendition twice,
+    its name above its row): page.renditions_table() lists each one once."""
+
     model = Variant
     extra = 0
     can_delete = False
-    fields = [
-        "format",
-        "width",
-        "height",
-        "bytes",
-        "status",
-        "c2pa",
-        "attempts",
-        "error",
-        "updated_at",
-    ]
+    fields = ["format", "width", "height", "bytes", "status", "error"]
     readonly_fields = fields
-    ordering = ["format", "-width"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -82,7 +75,6 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
     search_fields = ["=id", "=sha256", "provenance__prompt"]
     list_per_page = 50
     actions = ["rebuild_variants"]
-    inlines = [VariantInline]
     readonly_fields = [
         "preview",
         "id",
@@ -100,9 +92,13 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
         "provenance_panel",
         "renditions_left_out",
         "art_direction",
+        "current_state",
+        "moderation_timeline",
+        "renditions",
     ]
     fieldsets = [
-        (None, {"fields": ["preview", "title", "alt_text"]}),
+        (None, {"fields": ["current_state", "preview", "title", "alt_text"]}),
+        ("Moderation", {"fields": ["moderation_timeline"]}),
         ("Art direction", {"fields": ["art_direction"]}),
         ("Provenance", {"fields": ["provenance_panel"]}),
         (
@@ -121,7 +117,7 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Renditions", {"fields": ["renditions_left_out"]}),
+        ("Renditions", {"fields": ["renditions", "renditions_left_out"]}),
     ]
 
     def get_queryset(self, request):
@@ -179,13 +175,19 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
                     },
                 ),
             ]
-        return super().get_fieldsets(request, obj)
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("aiassets.view_provenance"):
+            return fieldsets
+        # Prompts stay with those who may view provenance (editors and moderators may).
+        hidden = "provenance_panel"
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != hidden]})
+            for name, opts in fieldsets
+            if list(opts["fields"]) != [hidden]
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
 
     def add_view(self, request, form_url="", extra_context=None):
         # Committing can still be refused (erased meanwhile, storage down): the admin's
@@ -207,13 +209,25 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
         return result.asset
 
     class Media:
-        css = {"all": ["aiassets/focal.css"]}
-        js = ["aiassets/focal.js"]
+        css = {"all": ["aiassets/focal.css", "aiassets/asset_page.css"]}
+        js = ["aiassets/focal.js", "aiassets/asset_page.js", "aiassets/dropupload.js"]
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             focal_admin.save_from_request(self, request, obj)
+
+    @admin.display(description="Now")
+    def current_state(self, obj: Asset) -> str:
+        return page.state_panel(obj)
+
+    @admin.display(description="Decisions, newest first")
+    def moderation_timeline(self, obj: Asset) -> str:
+        return pagehooks.call(pagehooks.MODERATION_TIMELINE, obj, default="—")
+
+    @admin.display(description="Each rendition")
+    def renditions(self, obj: Asset) -> str:
+        return page.renditions_table(obj)
 
     @admin.display(description="Focal point and crops")
     def art_direction(self, obj: Asset) -> str:
