@@ -67,7 +67,8 @@ def test_drag_and_drop_uploads_each_file_with_its_own_result(browser, live_serve
         expect(rows.nth(1)).to_contain_text("(truncated)")
         for n in (0, 2):
             link = rows.nth(n).get_by_role("link")
-            expect(link).to_have_attribute("href", re.compile(r"^/admin/aiassets/asset/.+/change/$"))
+            change = re.compile(r"^/admin/aiassets/asset/.+/change/$")
+            expect(link).to_have_attribute("href", change)
         assert rows.nth(0).locator("progress").evaluate("p => p.value") == 100
         rows.nth(2).get_by_role("link").click()
         expect(page.locator(".aia-state-moderation")).to_contain_text("Waiting for the automatic")
