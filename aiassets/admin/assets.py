@@ -103,18 +103,22 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
         ("Provenance", {"fields": ["provenance_panel"]}),
         (
             "Original",
-            {"fields": ["id", "sha256", "format", "dimensions", "bytes", "phash", "created_at"]},
+            {
+                "classes": ["collapse"],
+                "fields": ["id", "sha256", "format", "dimensions", "bytes", "phash", "created_at"],
+            },
         ),
         (
             "Status",
             {
+                "classes": ["collapse"],
                 "fields": [
                     "moderation_status",
                     "published",
                     "delivery_version",
                     "uploaded_by",
                     "uploaded_via",
-                ]
+                ],
             },
         ),
         ("Renditions", {"fields": ["renditions", "renditions_left_out"]}),

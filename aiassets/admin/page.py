@@ -128,13 +128,20 @@ def _order(v: Variant) -> tuple:
     return (v.ratio, v.format, -v.width, v.on_demand)
 
 
-def _thumbs(asset: Asset, rows: list[Variant]) -> dict[tuple[str, str], str]:
-    """One small image per (crop, format): the smallest ready rendition's URL."""
-    out: dict[tuple[str, str], str] = {}
+def _thumbs(asset: Asset, rows: list[Variant]) -> dict[int, str]:
+    """One small image per (crop, format), on that group's first row: the smallest ready
+    rendition's URL (one download per group, and the table stays compact)."""
+    smallest: dict[tuple[str, str], Variant] = {}
     for v in sorted(rows, key=lambda v: v.width):
-        if v.status == Variant.Status.READY and (v.ratio, v.format) not in out:
-            out[(v.ratio, v.format)] = hooks.call(hooks.RENDITION_URL, asset, v, default="")
-    return out
+        if v.status == Variant.Status.READY:
+            smallest.setdefault((v.ratio, v.format), v)
+    first: dict[tuple[str, str], int] = {}
+    for v in rows:
+        first.setdefault((v.ratio, v.format), v.pk)
+    return {
+        first[group]: hooks.call(hooks.RENDITION_URL, asset, v, default="")
+        for group, v in smallest.items()
+    }
 
 
 def renditions_table(asset: Asset) -> SafeString:
@@ -153,10 +160,10 @@ def renditions_table(asset: Asset) -> SafeString:
     )
 
 
-def _row(asset: Asset, v: Variant, thumbs: dict[tuple[str, str], str]) -> SafeString:
+def _row(asset: Asset, v: Variant, thumbs: dict[int, str]) -> SafeString:
     ready = v.status == Variant.Status.READY
     url = hooks.call(hooks.RENDITION_URL, asset, v, default="") if ready else ""
-    thumb = thumbs.get((v.ratio, v.format), "")
+    thumb = thumbs.get(v.pk, "")
     height = max(1, round(THUMB_WIDTH * v.height / v.width)) if v.width else THUMB_WIDTH
     status = v.get_status_display() + (" (on demand)" if v.on_demand else "")
     return format_html(
