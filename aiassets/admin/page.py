@@ -15,7 +15,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from .. import pagehooks as hooks
 from ..models import Asset, Variant
@@ -23,6 +23,7 @@ from ..renditions.jobs import job_id
 
 logger = logging.getLogger(__name__)
 THUMB_WIDTH = 48
+OPEN_UP_TO = 12  # renditions shown unfolded when all are ready
 
 
 @dataclass(frozen=True)
@@ -151,13 +152,28 @@ def renditions_table(asset: Asset) -> SafeString:
         return format_html("<p>{}</p>", "No renditions yet.")
     thumbs = _thumbs(asset, rows)
     body = format_html_join("", "{}", ((_row(asset, v, thumbs),) for v in rows))
+    # A long, healthy list starts folded; anything pending or failed shows at once.
+    unfold = len(rows) <= OPEN_UP_TO or any(v.status != Variant.Status.READY for v in rows)
     return format_html(
+        '<details class="aia-renditions"{}><summary>{} rendition{}: {}</summary>'
         '<div class="aia-table-wrap"><table class="aia-renditions-table"><thead><tr>'
         '<th scope="col">Preview</th><th scope="col">Format</th><th scope="col">Crop</th>'
         '<th scope="col">Size</th><th scope="col">Bytes</th><th scope="col">Status</th>'
-        '<th scope="col">Link</th></tr></thead><tbody>{}</tbody></table></div>',
+        '<th scope="col">Link</th></tr></thead><tbody>{}</tbody></table></div></details>',
+        mark_safe(" open") if unfold else "",  # noqa: S308 - a constant
+        len(rows),
+        "" if len(rows) == 1 else "s",
+        _summary(rows),
         body,
     )
+
+
+def _summary(rows: list[Variant]) -> str:
+    """ "76 ready" / "4 ready, 8 pending" over every row, on-demand ones too."""
+    counts: dict[str, int] = {}
+    for v in rows:
+        counts[v.status] = counts.get(v.status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in counts.items())
 
 
 def _row(asset: Asset, v: Variant, thumbs: dict[int, str]) -> SafeString:

@@ -134,12 +134,24 @@ def test_public_asset_links_its_public_page_and_immutable_urls(as_editor, built,
     assert links and not any("sig=" in link for link in links)
 
 
+def test_a_long_healthy_list_starts_folded(as_editor, ingest_now, settings):
+    settings.DERIVATIVE_RATIOS = ["16/9", "1/1"]
+    asset = ingest_now(images.png(900, 600, seed=5)).asset
+    html = page_of(as_editor, asset)
+    assert '<details class="aia-renditions"><summary>24 renditions: 24 ready</summary>' in html
+    assert html.count('<tr class="aia-rendition"') == 24
+    settings.DERIVATIVE_RATIOS = []
+    small = page_of(as_editor, ingest_now(images.png(400, 300, seed=6)).asset)
+    assert '<details class="aia-renditions" open><summary>6 renditions: 6 ready' in small
+
+
 def test_failed_rendition_shows_its_error(as_editor, built):
     Variant.objects.filter(pk=built.variants.first().pk).update(
         status="failed", error="encoder <exploded>"
     )
     html = page_of(as_editor, built)
     assert "1 of 9 renditions failed" in html
+    assert '<details class="aia-renditions" open><summary>9 renditions: 8 ready, 1 failed' in html
     assert '<span class="aia-error">encoder &lt;exploded&gt;</span>' in html
 
 
