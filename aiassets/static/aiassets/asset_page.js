@@ -17,16 +17,18 @@
     }
   }
 
-  function poll(url, delay) {
+  function poll(url, delay, failures) {
+    failures = failures || 0;
+    if (failures > 20) return; // logged out or the server is gone: stop asking
     window.setTimeout(function () {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(function (data) {
           swap(".aia-state", data.state_html);
           swap(".field-renditions .readonly", data.renditions_html);
-          if (data.building) poll(url, Math.min(MAX, delay * 1.5));
+          if (data.building) poll(url, Math.min(MAX, delay * 1.5), 0);
         })
-        .catch(function () { poll(url, MAX); });
+        .catch(function () { poll(url, MAX, failures + 1); });
     }, delay);
   }
 
