@@ -93,6 +93,8 @@ def _job_state(asset: Asset) -> str | None:
 
 
 def renditions_sentence(asset: Asset, done: Progress) -> str:
+    if asset.erased_at:
+        return "No renditions: the asset was erased."
     if not done.total:
         return "No renditions planned yet."
     if done.building:

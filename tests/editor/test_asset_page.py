@@ -107,6 +107,7 @@ def test_approved_but_unpublished_and_erased_assets(as_editor, make_asset, moder
     html = page_of(as_editor, gone)
     assert re.fullmatch(r"Erased on \d+ \w+ \d{4}: GDPR request\.", state_of(html))
     assert '<p class="aia-erasure">' in html
+    assert "No renditions: the asset was erased." in html
 
 
 def test_each_rendition_once_with_a_signed_link_and_no_public_link(as_editor, built):
