@@ -92,6 +92,8 @@ def state_sentence(asset: Asset) -> str:
         reason = reason_text(decision) if decision else "no decision recorded"
         return f"Rejected by {who(decision)}{on}: {reason}."
     if status == ModerationStatus.TAKEN_DOWN:
+        if decision and decision.reason_code == "erasure":  # withdraw() ahead of erase()
+            return f"Erasure requested by {who(decision)}{on}: its files are being deleted."
         reason = reason_text(decision) if decision else "no decision recorded"
         return f"Taken down by {who(decision)}{on}: {reason}."
     if asset.published:

@@ -86,11 +86,15 @@ def test_state_while_waiting_for_review_counts_the_items_ahead(as_editor, make_a
         ([], r"Waiting for the automatic check: the moderation worker classifies it next\."),
         (["approve"], r"Public since \d+ \w+ \d{4}, \d\d:\d\d \(approved by mod\)\."),
         (["approve", "take_down"], r"Taken down by mod on \d+ \w+ \d{4}: legal\."),
+        (["withdraw"], r"Erasure requested by mod on \d+ \w+ \d{4}: its files are being deleted\."),
     ],
 )
 def test_state_sentence_per_state(as_editor, make_asset, moderator, steps, expected):
     asset = make_asset(status="pending")
     for step in steps:
+        if step == "withdraw":
+            workflow.withdraw(asset, by=moderator, note="asked by the uploader")
+            continue
         reason = "legal" if step == "take_down" else ""
         workflow.transition(step, asset, by=moderator, reason_code=reason)
     assert re.fullmatch(expected, state_of(page_of(as_editor, asset)))
