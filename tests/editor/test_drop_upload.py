@@ -105,3 +105,54 @@ def test_the_add_page_offers_the_drop_zone_and_keeps_the_form(as_editor):
     )
     assert "aiassets/dropupload.js" in html
     assert 'name="file"' in html and 'enctype="multipart/form-data"' in html, "no-JS form kept"
+
+
+BAD_FILES = images.bad_inputs()
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_every_bad_file_is_a_4xx_error_body(as_editor, media_root, name):
+    data, code = BAD_FILES[name]
+    response = as_editor.post(URL, fields(data, name=f"{name}.png"))
+    assert 400 <= response.status_code < 500, (name, response.status_code)
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == code
+    assert not Asset.objects.exists() and stored_files(media_root) == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"params": '{"cfg": NaN}'},
+        {"params": "[" * 5000 + "]" * 5000},
+        {"seed": "1" * 5000},
+        {"prompt": "nul \x00 byte"},
+        {"title": "t" * 5000},
+        {"generated_at_0": "0001-01-01", "generated_at_1": "00:00:00"},
+    ],
+)
+def test_hostile_fields_are_4xx_error_bodies(as_editor, media_root, changes):
+    response = as_editor.post(URL, fields(images.png(64, 48), **changes))
+    assert 400 <= response.status_code < 500, response.content[:300]
+    body = response.json()["error"]
+    assert body["code"] and body["message"] and "field" in body  # "" for form-wide errors
+    assert not Asset.objects.exists() and stored_files(media_root) == []
+
+
+def test_a_refusal_at_commit_is_its_error_body_and_leaves_nothing(
+    as_editor, media_root, monkeypatch
+):
+    from aiassets import ingest as ingest_module
+    from aiassets.errors import CodedError
+
+    def refuse(*args, **kwargs):
+        raise CodedError("storage_unavailable", "The store is down; try again.", status=503)
+
+    monkeypatch.setattr(ingest_module, "_write_rows", refuse)
+    response = as_editor.post(URL, fields(images.png(64, 48)))
+    assert response.status_code == 503
+    assert response.json()["error"] == {
+        "code": "storage_unavailable",
+        "message": "The store is down; try again.",
+    }
+    assert not Asset.objects.exists() and stored_files(media_root) == []
