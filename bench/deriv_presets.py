@@ -87,8 +87,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", type=float, default=1.0, help="source size factor")
     ap.add_argument("--formats", default="avif,webp,jpeg")
+    ap.add_argument("--avif-speeds", default="6,7,8,9,10")
+    ap.add_argument("--webp-methods", default="2,3,4,5,6")
     ap.add_argument("--out", default="deriv_presets.json")
     args = ap.parse_args()
+    PRESETS["avif"] = [{"speed": int(s), "max_threads": 1} for s in args.avif_speeds.split(",")]
+    PRESETS["webp"] = [{"method": int(m)} for m in args.webp_methods.split(",")]
     items, refs = load(args.scale)
     resized = deriv_match.Resized(
         {it["name"]: it["png"] for it in items}, {it["name"]: it["pairs"] for it in items}
