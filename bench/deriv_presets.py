@@ -14,6 +14,7 @@ is timed (process CPU, one encoder thread). Their own encodes are scored the sam
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -39,10 +40,10 @@ PRESETS = {
 }
 
 
-def load(scale: float) -> tuple[list[dict], dict]:
+def load(scale: float, root: Path) -> tuple[list[dict], dict]:
     """Sources, their production pairs (from a real build) and the peer's files."""
     deriv_prod.prepare_django(settings)
-    peer = deriv_peer.Peer(Path(tempfile.mkdtemp(prefix="bench-pictures-")))
+    peer = deriv_peer.Peer(root)
     items = []
     for name, png in deriv_sources.sources(scale):
         asset = deriv_prod.ingest(name, png)
@@ -93,7 +94,11 @@ def main() -> None:
     args = ap.parse_args()
     PRESETS["avif"] = [{"speed": int(s), "max_threads": 1} for s in args.avif_speeds.split(",")]
     PRESETS["webp"] = [{"method": int(m)} for m in args.webp_methods.split(",")]
-    items, refs = load(args.scale)
+    root = Path(tempfile.mkdtemp(prefix="bench-pictures-"))
+    try:
+        items, refs = load(args.scale, root)
+    finally:  # the peer's files and our VAR_DIR are not needed past this point
+        shutil.rmtree(root, ignore_errors=True)
     resized = deriv_match.Resized(
         {it["name"]: it["png"] for it in items}, {it["name"]: it["pairs"] for it in items}
     )
@@ -110,6 +115,7 @@ def main() -> None:
         args.out, {"scale": args.scale, "environment": benchlib.environment(), "formats": result}
     )
     print(f"wrote {path.relative_to(benchlib.ROOT)}")
+    shutil.rmtree(VAR, ignore_errors=True)
 
 
 if __name__ == "__main__":
