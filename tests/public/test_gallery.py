@@ -48,12 +48,12 @@ def test_gallery_lists_only_public_assets(client, gallery):
         assert str(a.pk) not in html
 
 
-def test_first_row_is_eager_with_high_priority(client, gallery):
+def test_only_the_first_image_is_eager_with_high_priority(client, gallery):
     html = client.get("/").content.decode()
     imgs = re.findall(r"<img src=[^>]*>", html)
     assert len(imgs) == 7
     for i, tag in enumerate(imgs):
-        if i < 4:
+        if i == 0:
             assert 'fetchpriority="high"' in tag and 'loading="eager"' in tag
         else:
             assert "fetchpriority" not in tag and 'loading="lazy"' in tag
