@@ -4,6 +4,7 @@ unbroken titles and prompts, and only the image on screen is fetched eagerly at 
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from aiassets.models import GenerativeModel
 from moderation.models import TakedownRequest
@@ -47,6 +48,7 @@ def long_asset(ingest_now):
 
 
 def test_public_pages_fit_a_phone(phone, live_server, long_asset):
+    cache.clear()  # takedown rate-limit counters left by earlier runs
     url = live_server.url
     for path in [
         "/",
