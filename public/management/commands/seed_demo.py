@@ -10,7 +10,6 @@ audit trail that implies.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import secrets
 from collections.abc import Iterator
@@ -184,10 +183,7 @@ class Command(BaseCommand):
             for i in bar:
                 created += self._seed_one(i, models, admin)
         self.stdout.write(f"Demo images: {created} new, {count - created} already present.")
-        addr = os.environ.get("RUN_ADDR") or "127.0.0.1:8000"
-        self.stdout.write(
-            f"Log in at http://{addr}/admin/ as admin, editor or moderator, password: {password}"
-        )
+        self.stdout.write(f"Demo users admin, editor and moderator, password: {password}")
 
     def _seed_one(self, i: int, models: list[GenerativeModel], admin: User) -> bool:
         """Make, ingest and set the demo state of image ``i``; True if it was new."""
