@@ -1,10 +1,12 @@
-"""Demo data for `make run`: an admin, an editor and a moderator, models and synthetic images
+"""Demo data for `make run`: an admin, an editor and a moderator, models and demo images
+(scikit-image's bundled photographs, graded and cropped, and some code-made art: aiassets.synth)
 in a spread of moderation states (approved, in review, rejected, one taken down), so every
 screen has something to show on first start.
 
-Idempotent: users and models are created once, images are deduplicated by content, and only
-newly created assets get a demo state. States are set through moderation.workflow, with the
-audit trail that implies.
+Idempotent and quick to re-run: users and models are created once, and the images already
+seeded (found by their provenance job id) are skipped before anything is made; only newly
+created assets get a demo state, set through moderation.workflow with the audit trail that
+implies. Log records go to VAR_DIR/seed_demo.log while it seeds.
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ def _demo_image(i: int, rng: random.Random) -> tuple[Image.Image, dict, str]:
 
 
 class Command(BaseCommand):
-    help = "Create demo users, generative models and synthetic images (safe to re-run)."
+    help = "Create demo users, generative models and demo images (safe to re-run)."
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, default=48)
