@@ -100,7 +100,7 @@ def photo_dir() -> Path | None:
     return folder if all((folder / p.file).is_file() for p in PHOTOS) else None
 
 
-def photograph(i: int, long_side: int = 1280) -> tuple[Image.Image, dict] | None:
+def photograph(i: int, long_side: int = 1024) -> tuple[Image.Image, dict] | None:
     """Demo image ``i``: one of PHOTOS, cropped, tilted, graded; with what was done to it.
 
     Distinct for every ``i`` (the crop window and grade strength come from a seeded generator).
