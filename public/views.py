@@ -47,7 +47,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "sizes": GRID_SIZES,
-            "eager": EAGER if page.number == 1 else 0,
+            "eager": EAGER,  # every page opens at its top, page 2 as much as page 1
             "query": query.urlencode(),
         },
     )

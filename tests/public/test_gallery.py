@@ -112,6 +112,7 @@ def test_pagination_and_query_budget(client, gallery, monkeypatch):
     assert len(ids_on(first)) == 3 and 'rel="next"' in first and "Page 1 of 3" in first
     third = client.get("/?aspect=&page=3").content.decode()
     assert len(ids_on(third)) == 1 and 'rel="prev"' in third
+    assert third.count('fetchpriority="high"') == 1, "a later page opens at its top too"
     assert "aspect=&amp;page=2" in third, "filters survive pagination"
     assert client.get("/?page=999").status_code == 200
 
