@@ -39,7 +39,7 @@ def test_seed_demo_spreads_states_and_is_idempotent(
 
     demo = [p.params["demo"] for p in Provenance.objects.all()]
     photos = [done for done in demo if "source_photo" in done]
-    assert len(photos) == 11, "every eighth demo image is code-made art, the rest photographs"
+    assert len(photos) == 10, "images 3 and 11 are code-made art (3 of every 8), the rest photos"
     assert all(p["source_photo"].startswith("scikit-image") and p["credit"] for p in photos)
     assert len(set(Asset.objects.values_list("phash", flat=True))) >= 10
 
