@@ -37,8 +37,9 @@ class QueueCount:
         return f"{self.count:,}+" if self.more else f"{self.count:,}"
 
 
-def bounded(queue: QuerySet, cap: int = CAP) -> tuple[int, bool]:
-    """(count up to ``cap``, whether there are more): a LIMITed subquery, one index walk."""
+def bounded(queue: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """(count up to ``cap`` (CAP), whether there are more): a LIMITed subquery, one index walk."""
+    cap = CAP if cap is None else cap
     n = queue.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
 
