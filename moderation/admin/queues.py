@@ -56,17 +56,10 @@ class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 1
     offers_next = True
     grid_decisions: tuple[str, ...] = ("approve", "reject")  # what grid mode offers
 
-    list_display = [
-        "thumbnail",
-        "item",
-        "waiting",
-        "top_score",
-        "why",
-        "model_name",
-        "claimed_by",
-        "uploaded_by",
-    ]
-    list_display_links = ["thumbnail", "item"]
+    # Five columns fit beside the admin's sidebars at 1280 px: the model and the uploader ride
+    # under the title, the top score under the reason.
+    list_display = ["thumbnail", "item", "waiting", "why", "claimed_by"]
+    list_display_links = ["thumbnail"]
     list_filter = ["provenance__model"]
     search_fields = ["=id", "title", "provenance__prompt", "provenance__model__name"]
     list_per_page = 50
@@ -133,27 +126,34 @@ class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 1
 
     @admin.display(description="Item", ordering="title")
     def item(self, obj: Asset) -> str:
-        return str(obj)
+        prov = getattr(obj, "provenance", None)
+        return format_html(
+            '<a href="{}" class="queue-title">{}</a><small class="queue-sub">{} · by {}</small>',
+            review.change_url(self, obj.pk),
+            str(obj),
+            str(prov.model) if prov else "no provenance",
+            obj.uploaded_by.get_username() if obj.uploaded_by else "—",
+        )
 
     @admin.display(description="Waiting", ordering="queued_at")
     def waiting(self, obj: Asset) -> str:
-        return timesince(obj.queued_at, timezone.now()) if obj.queued_at else "—"
+        return timesince(obj.queued_at, timezone.now(), depth=1) if obj.queued_at else "—"
 
     @admin.display(description="Top score")
     def top_score(self, obj: Asset) -> str:
         best = relevant_top_score(list(obj.classifications.all()))
         if best is None:
-            return "—"
+            return ""
         return format_html("{} <small>{}</small>", f"{best[1]:.2f}", best[0])
 
     @admin.display(description="Why", ordering="last_reason")
     def why(self, obj: Asset) -> str:
-        return obj.last_reason or "—"
-
-    @admin.display(description="Model", ordering="provenance__model__name")
-    def model_name(self, obj: Asset) -> str:
-        prov = getattr(obj, "provenance", None)
-        return str(prov.model) if prov else "—"
+        score = self.top_score(obj)
+        return format_html(
+            "{}{}",
+            obj.last_reason or "—",
+            format_html('<span class="queue-score">{}</span>', score) if score else "",
+        )
 
     @admin.display(description="Claimed by")
     def claimed_by(self, obj: Asset) -> str:
