@@ -29,6 +29,7 @@ class QueueCount:
     label: str
     url: str
     grid_url: str
+    next_url: str
     count: int
     more: bool  # the queue holds more than ``count``
 
@@ -71,6 +72,11 @@ def queue_counts(request: Any, site: admin.AdminSite = admin.site) -> list[Queue
                 grid_url=(
                     reverse("admin:{}_{}_grid".format(*info), current_app=site.name)
                     if model_admin.grid_decisions and model_admin.has_decide_permission(request)
+                    else ""
+                ),
+                next_url=(
+                    reverse("admin:{}_{}_next".format(*info), current_app=site.name)
+                    if model_admin.offers_next and model_admin.has_decide_permission(request)
                     else ""
                 ),
                 count=count,

@@ -4,6 +4,7 @@ admin index, through the admin views as each kind of user sees them."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -217,6 +218,10 @@ def test_grid_reject_demands_a_reason(client, moderator, line):
     [
         ({"decision": "approve"}, "Select at least one item."),
         ({"decision": "approve", "selected": ["not-a-uuid"]}, "That is not an item"),
+        (
+            {"decision": "approve", "selected": [str(uuid.uuid4()) for _ in range(501)]},
+            "Select at most 500 items at once.",
+        ),
         ({"decision": "take_down", "selected": ["00000000-0000-0000-0000-000000000000"]}, "valid"),
     ],
 )
@@ -323,7 +328,10 @@ def test_index_shows_queue_counts_in_workflow_order(client, moderator, make_asse
     make_asset("taken_down")
     make_asset("approved")
     client.force_login(moderator)
-    assert desk(client.get("/admin/").content.decode()) == [
+    html = client.get("/admin/").content.decode()
+    assert 'href="/admin/moderation/needsreview/next/">Review next</a>' in html
+    assert 'href="/admin/moderation/needsreview/grid/">Grid</a>' in html
+    assert desk(html) == [
         ("Needs review", "3"),
         ("Escalated", "1"),
         ("Auto-rejected", "1"),
