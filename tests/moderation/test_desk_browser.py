@@ -2,8 +2,9 @@
 grid bulk decisions with claims, and layouts that neither clip nor scroll sideways.
 
 Real Chromium through Playwright (the ``browser`` fixture in tests/conftest.py) against
-pytest-django's live server, under the site's real Content-Security-Policy: any violation
-(an inline script, say) fails the test. No sleeps: Playwright's expect() waits.
+pytest-django's live server, under the site's Content-Security-Policy made stricter still (no
+style attributes either, as in tests/test_csp.py): any violation fails the test. No sleeps:
+Playwright's expect() waits.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def aged(asset: Asset, minutes: int) -> Asset:
 
 
 @pytest.fixture
-def open_as(browser, live_server):
+def open_as(browser, live_server, settings):
     """A logged-in page for ``name`` (password pw-<name>, see make_user), sized as asked."""
+    settings.SECURE_CSP = {k: v for k, v in settings.SECURE_CSP.items() if k != "style-src-attr"}
     contexts = []
 
     def open_page(name: str, width: int = 1280, height: int = 900):
