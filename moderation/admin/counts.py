@@ -3,7 +3,7 @@
 Each count is one query that stays cheap however large the table grows: it walks the queue
 index ``asset_queue_idx`` (status, queued_at) and stops after ``CAP`` + 1 rows, so a long
 queue reads "1,000+". The auto-rejected queue needs each row's latest decision, so it looks
-at no more than ``SCAN`` rejected rows (the oldest) and says "at least" when it stopped there.
+at no more than ``SCAN`` rejected rows (the oldest) and shows "N+" when it stopped there.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from aiassets.models import Asset, ModerationStatus
 from ..models import AutoRejected, Escalated, NeedsReview, TakenDown
 
 CAP = 1000
-SCAN = 5000  # rejected rows examined for the auto-rejected count
+SCAN = 2000  # rejected rows examined for the auto-rejected count (about 50 ms at 1M assets)
 ORDER = [NeedsReview, Escalated, AutoRejected, TakenDown]  # the workflow's order
 
 
@@ -41,7 +41,9 @@ class QueueCount:
 def bounded(queue: QuerySet, cap: int | None = None) -> tuple[int, bool]:
     """(count up to ``cap`` (CAP), whether there are more): a LIMITed subquery, one index walk."""
     cap = CAP if cap is None else cap
-    n = queue.order_by().values("pk")[: cap + 1].count()
+    # Ordered by the index's second column, so PostgreSQL walks asset_queue_idx and stops at
+    # the LIMIT (unordered, it bitmap-scans every row of the status first).
+    n = queue.order_by("queued_at").values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
 
 
