@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 
 from PIL import Image
 
@@ -19,11 +20,17 @@ from .types import ImagingError, Inspection, Limits
 _EXIF_ORIENTATION = 0x0112
 
 
-def open_image(data: bytes, limits: Limits) -> tuple[Image.Image, Inspection]:
+def open_image(
+    data: bytes, limits: Limits, scale_to: Callable[[Inspection], tuple[int, int]] | None = None
+) -> tuple[Image.Image, Inspection]:
     """Sniff, open and fully decode untrusted bytes, enforcing ``limits``.
 
-    Returns the decoded image (still in its source mode and orientation) and an Inspection.
-    A camera MPO (multi-picture JPEG) is accepted as its primary picture.
+    Returns the decoded image (still in its source mode and orientation) and an Inspection
+    of the file as stored (its full size, whatever was decoded). A camera MPO (multi-picture
+    JPEG) is accepted as its primary picture. ``scale_to`` maps the inspection to the
+    displayed (width, height) the caller needs at most: a JPEG is then decoded at the smallest
+    DCT scale (1/2, 1/4, 1/8) that still covers it, which never holds the full-size pixels.
+    Every byte of the stream is still decoded and checked.
     """
     if not data:
         raise ImagingError("empty", "The file is empty.")
@@ -36,9 +43,24 @@ def open_image(data: bytes, limits: Limits) -> tuple[Image.Image, Inspection]:
     im = _open(data, fmt)
     _check_size(im, limits)
     frames = _frames(im, limits)
+    info = _inspect(im, fmt, frames)
+    if scale_to is not None and im.format in ("JPEG", "MPO"):
+        _draft(im, info, scale_to(info))
     _load(im, fmt, data)
     _check_stream_end(im, fmt, data)
-    return im, _inspect(im, fmt, frames)
+    return im, info
+
+
+def _draft(im: Image.Image, info: Inspection, displayed: tuple[int, int]) -> None:
+    """Ask the JPEG decoder for the smallest scale at least ``displayed`` (as displayed)."""
+    width, height = displayed
+    if width >= info.width and height >= info.height:
+        return
+    stored = (height, width) if info.orientation in (5, 6, 7, 8) else (width, height)
+    try:
+        im.draft(im.mode, stored)
+    except Exception:  # noqa: BLE001 - a file draft() cannot scale is decoded at full size
+        return
 
 
 def _open(data: bytes, fmt: str) -> Image.Image:

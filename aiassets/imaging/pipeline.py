@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,12 +15,18 @@ from .encode import encode, iptc_xmp
 from .redact import Box, redact
 from .types import Inspection, Limits
 
+# A configured rung less than this factor below the source width is a near-duplicate of the
+# source's own rung (a 2048 px source made both 1920 and 2048): the source's rung replaces it.
+NEAR_DUPLICATE = 1.10
+
 
 def plan_widths(source_width: int, widths: list[int]) -> list[int]:
     """Widths to build for a source: never upscale; add the source width when it is smaller
-    than the largest configured width and not already present."""
+    than the largest configured width and not already present, and then drop the configured
+    rungs it makes near-duplicates (within NEAR_DUPLICATE below it)."""
     wanted = sorted({w for w in widths if 0 < w <= source_width})
     if widths and source_width < max(widths) and source_width not in wanted:
+        wanted = [w for w in wanted if w * NEAR_DUPLICATE <= source_width]
         wanted.append(source_width)
     return wanted
 
@@ -87,18 +92,37 @@ def prepare_source(
     data: bytes, limits: Limits, widths: list[int], keep_width: int = 0
 ) -> PreparedSource:
     """Decode once and return the upright sRGB image, shrunk early to what the largest
-    rendition needs (JPEG sources decode at reduced scale through draft()). ``keep_width``
-    keeps it at least that wide (crops need more of the source than their output width)."""
-    im, info = open_image(data, limits)
-    sizes = variant_sizes(info.width, info.height, widths)
-    largest = max(sizes) if sizes else (info.width, info.height)
-    if keep_width > largest[0]:
-        kept = min(keep_width, info.width)
-        largest = (kept, scaled_height(info.width, info.height, kept))
-    if info.format == "JPEG" and largest[0] < info.width:
-        stored = largest[::-1] if info.orientation in (5, 6, 7, 8) else largest
-        im = _redecode_draft(data, stored) or im
-    return PreparedSource(normalize(im, size=largest), info, sizes)
+    rendition needs (JPEG sources decode at reduced scale through draft(), so the full-size
+    pixels are never held). ``keep_width`` keeps it at least that wide (crops need more of
+    the source than their output width)."""
+    needed: list[tuple[int, int]] = []
+
+    def largest(info: Inspection) -> tuple[int, int]:
+        sizes = variant_sizes(info.width, info.height, widths)
+        top = max(sizes) if sizes else (info.width, info.height)
+        if keep_width > top[0]:
+            kept = min(keep_width, info.width)
+            top = (kept, scaled_height(info.width, info.height, kept))
+        needed[:] = [top, *sizes]
+        return top
+
+    im, info = open_image(data, limits, scale_to=largest)
+    if not needed:
+        largest(info)
+    top, sizes = needed[0], needed[1:]
+    im = _reduced(im, info, top)  # the full-size decode (a PNG's) is freed here
+    return PreparedSource(normalize(im, size=top), info, sizes)
+
+
+def _reduced(im: Image.Image, info: Inspection, displayed: tuple[int, int]) -> Image.Image:
+    """``im`` box-reduced by a whole factor, keeping at least 3x ``displayed`` (as displayed)
+    for the Lanczos step: what resize(reducing_gap=3) does inside normalize(), done first so
+    the full-size decode is freed before the colour and Lanczos steps. 8-bit modes only."""
+    stored_w = displayed[1] if info.orientation in (5, 6, 7, 8) else displayed[0]
+    factor = im.width // max(1, 3 * stored_w)
+    if factor < 2 or im.mode not in ("L", "LA", "RGB", "RGBA"):
+        return im
+    return im.reduce(factor)
 
 
 def render_set(
@@ -124,6 +148,7 @@ def render_set(
     crops = crops or []
     keep = max((job.source_width() for job in crops), default=0)
     source = prepare_source(data, limits, widths, keep_width=keep)
+    del data  # the caller dropped its own: the encoded original is freed here
     if boxes:
         source.image = redact(source.image, boxes)
     sizes = [s for s in source.sizes if only is None or any(s[0] == w for w, _ in only)]
@@ -168,11 +193,3 @@ def _rendition(
             raise
         error = f"{type(exc).__name__}: {exc}"
         return Rendition(resized.width, resized.height, fmt, b"", error)
-
-
-def _redecode_draft(data: bytes, size: tuple[int, int]) -> Image.Image | None:
-    im = Image.open(io.BytesIO(data), formats=["JPEG"])
-    if im.draft(im.mode, size) is None:
-        return None
-    im.load()
-    return im

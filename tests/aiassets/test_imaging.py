@@ -324,6 +324,9 @@ def test_iptc_xmp_is_well_formed_xml():
         (640, [320, 640, 1280], [320, 640]),  # source equals a configured width: once
         (500, [], []),
         (500, [0, -5, 200], [200]),
+        (2048, [320, 1280, 1920, 2560], [320, 1280, 2048]),  # 1920 is 2048's near-duplicate
+        (1400, [320, 1280, 1920], [320, 1400]),  # 1280 is within 10 % below 1400
+        (1500, [320, 1280, 1920], [320, 1280, 1500]),  # 1280 is 17 % below: kept
     ],
 )
 def test_plan_widths(source, widths, expected):
@@ -339,7 +342,9 @@ def test_plan_widths_properties():
         assert plan == sorted(set(plan)), (source, widths, plan)
         assert all(0 < w <= source for w in plan), (source, widths, plan)
         assert set(plan) <= set(widths) | {source}
-        assert {w for w in widths if w <= source} <= set(plan)
+        near = imaging.pipeline.NEAR_DUPLICATE
+        kept = {w for w in widths if w <= source and (w * near <= source or source >= max(widths))}
+        assert kept <= set(plan)
         if source < max(widths):
             assert plan[-1] == source
         else:
