@@ -76,7 +76,7 @@ DEFAULTS: dict[str, Any] = {
     # A source narrower than the last rung gets its own width instead of the rungs within 10 %
     # below it (imaging.plan_widths).
     "DERIVATIVE_WIDTHS": [
-        *(320, 360, 400, 480, 560, 640, 720, 800),  # phones and the gallery, DPR 1 and 2
+        *(320, 340, 360, 400, 480, 560, 640, 680, 720, 800),  # phones, the gallery; DPR 1, 2
         *(960, 1120, 1280, 1600, 1920, 2560),  # the detail page, tablets, DPR 2 desktops
     ],
     # Which renditions a build makes at once; the others are made on their first request by
