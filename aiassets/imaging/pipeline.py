@@ -88,13 +88,22 @@ class PreparedSource:
     sizes: list[tuple[int, int]]  # every rendition size, in displayed orientation
 
 
-def prepare_source(
-    data: bytes, limits: Limits, widths: list[int], keep_width: int = 0
-) -> PreparedSource:
-    """Decode once and return the upright sRGB image, shrunk early to what the largest
-    rendition needs (JPEG sources decode at reduced scale through draft(), so the full-size
-    pixels are never held). ``keep_width`` keeps it at least that wide (crops need more of
-    the source than their output width)."""
+@dataclass
+class Decoded:
+    """A decoded original, before shrinking: the pixels as the decoder gave them (a JPEG's
+    already at reduced scale), the file's inspection, and the sizes wanted of it."""
+
+    image: Image.Image
+    info: Inspection
+    top: tuple[int, int]  # the largest size needed, as displayed
+    sizes: list[tuple[int, int]]  # every rendition size, as displayed
+
+
+def decode_source(data: bytes, limits: Limits, widths: list[int], keep_width: int = 0) -> Decoded:
+    """Decode once; a JPEG at the smallest DCT scale that covers the largest size needed
+    (draft(): its full-size pixels are never held). ``keep_width`` keeps it at least that
+    wide (crops need more of the source than their output width). ``data`` is not needed
+    after this: callers drop it before shrink_source() to lower the peak."""
     needed: list[tuple[int, int]] = []
 
     def largest(info: Inspection) -> tuple[int, int]:
@@ -109,20 +118,50 @@ def prepare_source(
     im, info = open_image(data, limits, scale_to=largest)
     if not needed:
         largest(info)
-    top, sizes = needed[0], needed[1:]
-    im = _reduced(im, info, top)  # the full-size decode (a PNG's) is freed here
-    return PreparedSource(normalize(im, size=top), info, sizes)
+    return Decoded(im, info, needed[0], needed[1:])
 
 
-def _reduced(im: Image.Image, info: Inspection, displayed: tuple[int, int]) -> Image.Image:
-    """``im`` box-reduced by a whole factor, keeping at least 3x ``displayed`` (as displayed)
-    for the Lanczos step: what resize(reducing_gap=3) does inside normalize(), done first so
-    the full-size decode is freed before the colour and Lanczos steps. 8-bit modes only."""
-    stored_w = displayed[1] if info.orientation in (5, 6, 7, 8) else displayed[0]
-    factor = im.width // max(1, 3 * stored_w)
-    if factor < 2 or im.mode not in ("L", "LA", "RGB", "RGBA"):
+def shrink_source(decoded: Decoded) -> PreparedSource:
+    """The upright sRGB image at the largest size needed. The first downscale of an 8-bit
+    image runs in bands of rows (the same Lanczos result, a fraction of the working memory)
+    and frees the full-size decode before the colour steps."""
+    im, info, top = decoded.image, decoded.info, decoded.top
+    decoded.image = None  # the caller's Decoded no longer holds the full-size pixels
+    im = _banded_resize(im, top[::-1] if info.orientation in (5, 6, 7, 8) else top)
+    return PreparedSource(normalize(im, size=top), info, decoded.sizes)
+
+
+def prepare_source(
+    data: bytes, limits: Limits, widths: list[int], keep_width: int = 0
+) -> PreparedSource:
+    """decode_source() then shrink_source(): the upright sRGB image, no larger than the
+    largest rendition needs, the inspection and every rendition size."""
+    return shrink_source(decode_source(data, limits, widths, keep_width))
+
+
+BAND_ROWS = 256  # output rows per band of the first downscale
+
+
+def _banded_resize(im: Image.Image, stored: tuple[int, int]) -> Image.Image:
+    """``im`` resized (Lanczos) to ``stored`` band by band: each band's box reads the source
+    rows its filter needs, so the result equals one resize(), without its full-height
+    intermediate. Other modes, or no downscale, are left to normalize()."""
+    if im.mode not in ("L", "LA", "RGB", "RGBA") or stored == im.size:
         return im
-    return im.reduce(factor)
+    if stored[0] > im.width or stored[1] > im.height:
+        return im
+    out = Image.new(im.mode, stored)
+    out.info = dict(im.info)  # the orientation and colour profile normalize() reads
+    scale = im.height / stored[1]
+    gap = 3.0 if im.width >= 3 * stored[0] else None  # as normalize() resizes
+    for top in range(0, stored[1], BAND_ROWS):
+        bottom = min(top + BAND_ROWS, stored[1])
+        box = (0, top * scale, im.width, bottom * scale)
+        band = im.resize(
+            (stored[0], bottom - top), Image.Resampling.LANCZOS, box=box, reducing_gap=gap
+        )
+        out.paste(band, (0, top))
+    return out
 
 
 def render_set(
@@ -147,8 +186,10 @@ def render_set(
     xmp = iptc_xmp() if xmp is None else xmp
     crops = crops or []
     keep = max((job.source_width() for job in crops), default=0)
-    source = prepare_source(data, limits, widths, keep_width=keep)
+    decoded = decode_source(data, limits, widths, keep_width=keep)
     del data  # the caller dropped its own: the encoded original is freed here
+    source = shrink_source(decoded)
+    del decoded
     if boxes:
         source.image = redact(source.image, boxes)
     sizes = [s for s in source.sizes if only is None or any(s[0] == w for w, _ in only)]
