@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from aiassets import imaging
+from aiassets.imaging import pipeline
 from tests import images
 
 
@@ -62,3 +63,19 @@ def test_a_truncated_jpeg_is_still_refused_at_reduced_scale(cut):
     with pytest.raises(imaging.ImagingError) as err:
         imaging.open_image(data[: int(len(data) * cut)], imaging.Limits(), lambda i: (100, 75))
     assert err.value.code == "truncated"
+
+
+def test_the_banded_first_downscale_equals_one_resize():
+    im = images.art(900, 1300, seed=5)
+    banded = pipeline._banded_resize(im, (301, 433))
+    whole = im.resize((301, 433), Image.Resampling.LANCZOS)
+    diff = np.abs(np.asarray(banded, int) - np.asarray(whole, int))
+    assert diff.max() <= 1, "only rounding at band edges"
+
+
+def test_the_decode_is_freed_before_the_colour_steps():
+    decoded = pipeline.decode_source(images.png(1600, 1200), imaging.Limits(), [320])
+    assert decoded.image.size == (1600, 1200) and decoded.top == (320, 240)
+    source = pipeline.shrink_source(decoded)
+    assert decoded.image is None, "the full-size pixels are no longer referenced"
+    assert source.image.size == (320, 240)
