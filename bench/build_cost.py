@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -53,7 +54,7 @@ def environment(tmp: Path) -> dict[str, str]:
     return env
 
 
-def setup(env: dict[str, str], migrate: bool = False):
+def setup(env: dict[str, str], migrate: bool = False) -> Any:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(BENCH))
@@ -88,7 +89,7 @@ def ingest(data: bytes, seed: int) -> str:
         queueing.enqueue = held
 
 
-def _save(im, fmt: str, **options) -> bytes:
+def _save(im: Any, fmt: str, **options: Any) -> bytes:
     import io
 
     buf = io.BytesIO()
@@ -96,7 +97,7 @@ def _save(im, fmt: str, **options) -> bytes:
     return buf.getvalue()
 
 
-def _noisy(width: int, height: int, seed: int):
+def _noisy(width: int, height: int, seed: int) -> Any:
     """A photo-like synthetic image at full size: synth.artwork scaled up, with grain added
     tile by tile (so no full-size float arrays are ever held)."""
     from PIL import Image
@@ -144,7 +145,7 @@ def _status(field: str) -> int:
     return int(text.split(f"{field}:")[1].split()[0])
 
 
-def memory(args) -> dict:
+def memory(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         env = environment(Path(tmp))
         setup(env, migrate=True)
@@ -182,7 +183,7 @@ def _line(r: dict) -> str:
     )
 
 
-def lazy(args) -> dict:
+def lazy(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-lazy-") as tmp:
         settings = setup(environment(Path(tmp)), migrate=True)
         from aiassets import synth

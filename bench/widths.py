@@ -131,7 +131,7 @@ def score(seen: list[dict]) -> dict:
     return {"cells": {f"{v}@{d}x": c for (v, d), c in sorted(cells.items())}, "dpr": per_dpr}
 
 
-def _pair(picture: dict):
+def _pair(picture: dict) -> tuple:
     """The variant Chromium fetched, and the same asset's file at exactly the needed width."""
     from aiassets import renditions
     from aiassets.imaging import crops
