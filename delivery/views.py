@@ -144,11 +144,14 @@ def _build_lazy(
         return _unavailable("This image could not be built; the error is logged.")
     if built is None:
         raise Http404("no such variant")
-    still_public = Asset.objects.public().filter(pk=asset.pk).exists()
-    if cache_control == storage.IMMUTABLE and not still_public:
+    if cache_control == storage.IMMUTABLE and not _still_public(asset):
         raise Http404("not public")  # it left public view while it was being built
     ON_DEMAND_BUILDS.labels("lazy").inc()
     return serve_variant(request, asset, built, cache_control)
+
+
+def _still_public(asset: Asset) -> bool:
+    return Asset.objects.public().filter(pk=asset.pk).exists()
 
 
 def _nearest(asset: Asset, variant: Variant) -> HttpResponse:
