@@ -172,8 +172,14 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
 
 
 def _original(asset: Asset) -> bytes:
-    with storage.originals().open(asset.original_key, "rb") as fh:
-        return fh.read()
+    """The original's bytes; from a local file, mapped (imaging.MappedOriginal), so that its
+    decode never holds the encoded bytes and the pixels in memory together."""
+    originals = storage.originals()
+    try:
+        return imaging.MappedOriginal.of(originals.path(asset.original_key))
+    except (NotImplementedError, OSError, ValueError):  # not a local file, or an empty one
+        with originals.open(asset.original_key, "rb") as fh:
+            return fh.read()
 
 
 def built(variant: Variant) -> bool:

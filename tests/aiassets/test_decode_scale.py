@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from aiassets import imaging
-from aiassets.imaging import pipeline
+from aiassets.imaging import decode, pipeline
 from tests import images
 
 
@@ -79,3 +79,43 @@ def test_the_decode_is_freed_before_the_colour_steps():
     source = pipeline.shrink_source(decoded)
     assert decoded.image is None, "the full-size pixels are no longer referenced"
     assert source.image.size == (320, 240)
+
+
+@pytest.mark.parametrize("make", [images.png, images.jpeg])
+def test_a_mapped_original_decodes_like_its_bytes(tmp_path, make):
+    data = make(900, 600)
+    path = tmp_path / "original"
+    path.write_bytes(data)
+    mapped = imaging.MappedOriginal.of(str(path))
+    assert mapped.startswith(data[:8]) and mapped.startswith((b"nope", data[:3]))
+    from_file, info = imaging.open_image(mapped, imaging.Limits())
+    from_bytes, same = imaging.open_image(data, imaging.Limits())
+    assert info == same and from_file.tobytes() == from_bytes.tobytes()
+
+
+def test_a_truncated_mapped_original_is_refused(tmp_path):
+    path = tmp_path / "cut.png"
+    path.write_bytes(images.png(400, 300)[:-500])
+    with pytest.raises(imaging.ImagingError) as err:
+        imaging.open_image(imaging.MappedOriginal.of(str(path)), imaging.Limits())
+    assert err.value.code == "truncated"
+
+
+def test_the_paged_reader_reads_and_seeks_like_a_file(tmp_path):
+    path = tmp_path / "blob"
+    blob = bytes(range(256)) * 40_000  # 10 MB: pages are handed back on the way
+    path.write_bytes(blob)
+    reader = decode._PagedReader(imaging.MappedOriginal.of(str(path)))
+    assert reader.read(9_000_000) == blob[:9_000_000] and reader.dropped > 0
+    assert reader.seek(10) == 10 and reader.read(5) == blob[10:15], "back: pages fault in again"
+    assert reader.seek(-3, 2) == len(blob) - 3 and reader.read() == blob[-3:]
+    assert reader.read(10) == b"" and reader.tell() == len(blob)
+
+
+@pytest.mark.django_db
+def test_build_reads_a_local_original_mapped(ingest_now):
+    from aiassets.renditions.build import _original
+
+    asset = ingest_now(images.png(500, 400)).asset
+    assert isinstance(_original(asset), imaging.MappedOriginal)
+    assert set(asset.variants.values_list("status", flat=True)) == {"ready"}
