@@ -31,9 +31,20 @@ def derivative_settings(app_configs, **kwargs):
                 "DERIVATIVE_FORMATS has no jpeg: old browsers get no fallback.", id="aiassets.W001"
             )
         )
+    errors += _precompute_errors()
     if settings.DERIVATIVE_MAX_ATTEMPTS < 1:
         errors.append(Error("DERIVATIVE_MAX_ATTEMPTS must be at least 1.", id="aiassets.E003"))
     return errors
+
+
+def _precompute_errors() -> list[Error]:
+    from .renditions.plan import precompute_rules
+
+    try:
+        precompute_rules()
+    except ValueError as exc:
+        return [Error(f"DERIVATIVE_PRECOMPUTE: {exc}", id="aiassets.E005")]
+    return []
 
 
 @register(deploy=True)

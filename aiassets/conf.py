@@ -67,6 +67,24 @@ DEFAULTS: dict[str, Any] = {
     # The orphan sweep (aiassets/orphans.py) removes files no row names once they are this old:
     # longer than any upload or build takes between writing a file and committing its row.
     "ORPHAN_GRACE_SECONDS": 3600,
+    # The width ladder (px), slot-aware: every layout slot below gets a rung at most about 10 %
+    # wider, so a browser downloads little more than it shows (bench/widths.py measures it).
+    # Dense where pictures are small: the phone range (viewports 320-414 px, full width minus
+    # the 32 px margin: 288-382 px at DPR 1, 576-764 at DPR 2) and the gallery's own slots
+    # (public/views.py GRID_SIZES: 358/360/300/330 px at 390/768/1280/1920 px viewports, DPR 1,
+    # twice that at DPR 2); sparse above (the detail page's 736-1200 px, 1472-2400 at DPR 2).
+    # A source narrower than the last rung gets its own width instead of the rungs within 10 %
+    # below it (imaging.plan_widths).
+    "DERIVATIVE_WIDTHS": [
+        *(320, 340, 360, 400, 480, 560, 640, 680, 720, 800),  # phones, the gallery; DPR 1, 2
+        *(960, 1120, 1280, 1600, 1920, 2560),  # the detail page, tablets, DPR 2 desktops
+    ],
+    # Which renditions a build makes at once; the others are made on their first request by
+    # the origin, through the on-demand path, under the same URL (renditions.plan.lazy_specs).
+    # Entries: "fmt" (every width), "fmt:W" (widths up to W px) or "*" (everything at once).
+    # <picture> lists AVIF first, so browsers that decode AVIF never ask for WebP: WebP is
+    # built only when someone asks. The share card is always built at once.
+    "DERIVATIVE_PRECOMPUTE": ["avif", "jpeg"],
 }
 
 app_settings = AppSettings(DEFAULTS)

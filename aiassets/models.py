@@ -82,8 +82,9 @@ class FocalSource(models.TextChoices):
 class ReadyVariantRows:
     """A prefetcher (Django's ``get_prefetch_querysets()`` protocol, as GenericForeignKey
     uses) for ``Prefetch("ready_variant_rows", to_attr="ready_variants")``: each asset's
-    ready, planned variants as VariantRow tuples in ascending width, from one values_list()
-    query for the whole page. Tuples cost far less than model rows on a page of pictures."""
+    servable (ready, or lazy: built on first request), planned variants as VariantRow tuples
+    in ascending width, from one values_list() query for the whole page. Tuples cost far
+    less than model rows on a page of pictures."""
 
     def __get__(self, instance: Any, owner: Any = None) -> ReadyVariantRows:
         return self
@@ -92,7 +93,7 @@ class ReadyVariantRows:
         rows = (
             Variant.objects.filter(
                 asset_id__in=[a.pk for a in instances],
-                status=Variant.Status.READY,
+                status__in=SERVABLE,
                 on_demand=False,
             )
             .order_by("width")
@@ -375,6 +376,7 @@ class Variant(models.Model):
         DEFERRED = "deferred", "Deferred (queue full)"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+        LAZY = "lazy", "Built on first request"  # DERIVATIVE_PRECOMPUTE leaves it out
 
     # No index of its own: variant_spec_unique starts with asset_id and serves every lookup.
     asset = models.ForeignKey(
@@ -432,6 +434,11 @@ class Variant(models.Model):
         from . import formats
 
         return formats.OUTPUT[self.format].mime
+
+
+# What the origin serves under a variant's URL: ready files, and lazy ones it builds on their
+# first request (DERIVATIVE_PRECOMPUTE). Pages list both.
+SERVABLE = (Variant.Status.READY, Variant.Status.LAZY)
 
 
 class BuildLog(models.Model):

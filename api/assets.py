@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 
 from aiassets.errors import CodedError
 from aiassets.ingest import IngestError, ingest
-from aiassets.models import ApiToken, Asset, Provenance, Variant
+from aiassets.models import SERVABLE, ApiToken, Asset, Provenance, Variant
 from delivery import signing
 
 from . import idempotency
@@ -143,7 +143,7 @@ def provenance_body(prov: Provenance, view: View) -> dict[str, Any]:
 
 def variant_body(asset: Asset, variant: Variant, view: View) -> dict[str, Any]:
     url = None
-    if variant.status == Variant.Status.READY:
+    if variant.status in SERVABLE:  # a lazy one is built when its URL is first asked for
         if view == "public":  # never a signed URL for someone else's asset
             url = signing.public_base() + signing.variant_path(asset, variant)
         else:

@@ -1,226 +1,199 @@
-"""Candidate srcset width sets for a 2048x2048 source: build time, bytes and srcset waste.
+"""Byte waste of the width ladder, measured in Chromium on our own gallery.
 
-    bench/.venv/bin/python bench/widths.py [--quick] [--set 320,640,...]...
+    .venv/bin/python bench/widths.py                      # DERIVATIVE_WIDTHS as configured
+    .venv/bin/python bench/widths.py --ladder 320,480,640,768,1024,1280,1600,1920,2560
+    .venv/bin/python bench/widths.py --compare-old        # also the previous default ladder
 
-For each set: wall time of aiassets.imaging.render_set (all DERIVATIVE_FORMATS, config encoder
-settings) per image, files and total bytes. "Srcset waste": for slot widths 320..2560 px in
-steps of 40 at DPR 1 and 2, the browser needs slot*DPR px (at most the source width) and takes
-the next-larger candidate (the largest if none is larger); waste = bytes of that candidate minus
-bytes of an image exactly as wide as needed. The "exact" bytes come from a dense ladder of
-direct resizes (every 40 px, plus every candidate width), encoded with the same settings.
-Writes bench/results/widths.json.
+For each ladder, on a throwaway SQLite database and media root: four synthetic 2048² sources
+(photo and flat) are ingested through ``aiassets.ingest``, built by the production
+``renditions.build()`` and made public; ``manage.py runserver`` serves the gallery with its
+CSS, and Chromium (Playwright, /usr/bin/chromium) opens it at 390, 768, 1280 and 1920 px
+viewports at DPR 1 and 2. Per picture the browser reports the file it chose (``currentSrc``)
+and the width it is laid out at; the picture needs ``layout width × DPR`` pixels. Against it,
+the same asset's file at exactly that width is built through the on-demand path
+(``renditions.build_one``, the same encoder settings and C2PA). Waste is the chosen files'
+extra bytes over the exact-size files, summed per viewport and DPR, as a share of the
+exact-size bytes. A file narrower than needed (Chromium may pick one at DPR > 1) counts as 0
+waste and is reported as "short". Writes bench/results/widths.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.request
+from pathlib import Path
 
-import benchlib
-
-settings = benchlib.setup_django()
-
-from PIL import Image  # noqa: E402
-
-from aiassets import imaging, synth  # noqa: E402
-
-CANDIDATES = {
-    "A (current)": [320, 640, 960, 1280, 1600, 1920, 2560],
-    "B (dense)": [320, 480, 640, 768, 1024, 1280, 1600, 1920, 2560],
-    "C (400 step)": [400, 800, 1200, 1600, 2000, 2560],
-    "D (B - 1920)": [320, 480, 640, 768, 1024, 1280, 1600, 2560],
-    "E (160 step)": [320, 480, 640, 800, 960, 1120, 1280, 1440, 1600, 1760, 1920, 2560],
-}
-SLOTS = range(320, 2561, 40)
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+VIEWPORTS = (390, 768, 1280, 1920)
 DPRS = (1, 2)
 SIDE = 2048
+OLD_LADDER = "320,480,640,768,1024,1280,1600,1920,2560"  # the default before issue 17
+PORT = int(os.environ.get("BENCH_PORT", "18510"))
+
+sys.path.insert(0, str(BENCH))
+import build_cost  # noqa: E402 - the same throwaway database and real ingest
 
 
-def ladder_bytes(png, ladder, formats):
-    """{fmt: {width: bytes}} for direct LANCZOS resizes of the prepared source."""
-    src = imaging.prepare_source(png, imaging.Limits(), [max(ladder)]).image
-    xmp = imaging.iptc_xmp()
-    out = {f: {} for f in formats}
-    for w in ladder:
-        h = imaging.scaled_height(src.width, src.height, w)
-        im = src if w == src.width else src.resize((w, h), Image.Resampling.LANCZOS)
-        for fmt, opts in formats.items():
-            out[fmt][w] = len(imaging.encode(im.copy(), fmt, opts, xmp))
-    return out
+def prepare(tmp: Path, ladder: str) -> dict[str, str]:
+    """Ingest, build and publish the sources under ``ladder``; the environment of the run."""
+    env = build_cost.environment(tmp)
+    if ladder:
+        env["DERIVATIVE_WIDTHS"] = ladder
+    build_cost.setup(env, migrate=True)
+    from aiassets import renditions, synth
+    from aiassets.models import Asset
+
+    for i in range(4):
+        style = ("photo", "flat")[i % 2]
+        data = synth.encode(synth.artwork(SIDE, SIDE, 700 + i, style), "PNG")
+        renditions.build(build_cost.ingest(data, i))
+    # Published as the moderation workflow would leave them (its jobs are held back here).
+    Asset.objects.update(moderation_status="approved", published=True)
+    return env
 
 
-def waste(planned, sizes, src_width):
-    """{dpr: (mean extra bytes, mean extra fraction, fraction of slots served too small)}.
+def serve(env: dict[str, str]) -> subprocess.Popen:
+    """``manage.py runserver`` on PORT, static files included (the gallery's CSS lays it out)."""
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{PORT}"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit(f"the server did not answer on port {PORT}")
 
-    When even the largest candidate is narrower than needed, nothing is wasted but the slot is
-    under-served: that counts 0 waste and is reported as 'short'."""
-    res = {}
+
+PICTURES = """() => [...document.querySelectorAll('.grid picture img')].map(img => ({
+    src: img.currentSrc, width: img.getBoundingClientRect().width, done: img.complete}))"""
+
+
+def observe() -> list[dict]:
+    """What Chromium chose for every gallery picture, per viewport and DPR."""
+    from playwright.sync_api import sync_playwright
+
+    seen = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium")
+        for viewport in VIEWPORTS:
+            for dpr in DPRS:
+                context = browser.new_context(
+                    viewport={"width": viewport, "height": 1000}, device_scale_factor=dpr
+                )
+                page = context.new_page()
+                page.goto(f"http://127.0.0.1:{PORT}/", wait_until="load")
+                for picture in page.evaluate(PICTURES):
+                    if picture["done"] and picture["src"]:
+                        seen.append({**picture, "viewport": viewport, "dpr": dpr})
+                context.close()
+        browser.close()
+    return seen
+
+
+def score(seen: list[dict]) -> dict:
+    """Per viewport and DPR: chosen bytes, exact-size bytes, waste; and per DPR overall."""
+    cells: dict[tuple[int, int], dict] = {}
+    for picture in seen:
+        chosen, exact, need = _pair(picture)
+        cell = cells.setdefault(
+            (picture["viewport"], picture["dpr"]),
+            {"chosen": 0, "exact": 0, "extra": 0, "short": 0, "pictures": 0, "pairs": []},
+        )
+        cell["chosen"] += chosen.bytes
+        cell["exact"] += exact.bytes
+        cell["extra"] += max(0, chosen.bytes - exact.bytes)
+        cell["short"] += chosen.width < need
+        cell["pictures"] += 1
+        cell["pairs"].append([need, chosen.width, chosen.format, chosen.bytes, exact.bytes])
+    for cell in cells.values():
+        cell["waste"] = cell["extra"] / cell["exact"]
+    per_dpr = {}
     for dpr in DPRS:
-        extra, pct, short = [], [], 0
-        for slot in SLOTS:
-            need = min(slot * dpr, src_width)
-            chosen = next((w for w in planned if w >= need), planned[-1])
-            if chosen < need:
-                short += 1
-            diff = max(0, sizes[chosen] - sizes[need])
-            extra.append(diff)
-            pct.append(diff / sizes[need])
-        res[dpr] = (statistics.fmean(extra), statistics.fmean(pct), short / len(SLOTS))
-    return res
+        mine = [c for (_, d), c in cells.items() if d == dpr]
+        per_dpr[dpr] = {
+            "waste": sum(c["extra"] for c in mine) / sum(c["exact"] for c in mine),
+            "mean_of_viewports": sum(c["waste"] for c in mine) / len(mine),
+        }
+    return {"cells": {f"{v}@{d}x": c for (v, d), c in sorted(cells.items())}, "dpr": per_dpr}
 
 
-def main():
+def _pair(picture: dict) -> tuple:
+    """The variant Chromium fetched, and the same asset's file at exactly the needed width."""
+    from aiassets import renditions
+    from aiassets.imaging import crops
+    from aiassets.models import Variant
+
+    path = picture["src"].split("?")[0].rstrip("/").split("/")
+    asset_id, width, fmt = path[-4], int(path[-1].split("w")[0]), path[-1].rsplit(".", 1)[1]
+    recipe = path[-1].split("-", 1)[1].rsplit(".", 1)[0]
+    fmt = {"jpg": "jpeg"}.get(fmt, fmt)
+    chosen = Variant.objects.select_related("asset").get(
+        asset_id=asset_id, width=width, format=fmt, recipe=recipe
+    )
+    need = min(round(picture["width"] * picture["dpr"]), chosen.asset.width)
+    ratio = crops.parse_ratio(chosen.ratio) if chosen.ratio else None
+    exact = renditions.build_one(chosen.asset, need, fmt, ratio)
+    return chosen, exact, need
+
+
+def run(ladder: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-widths-") as tmp:
+        env = prepare(Path(tmp), ladder)
+        server = serve(env)
+        try:
+            seen = observe()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        from django.conf import settings
+
+        return {"ladder": list(settings.DERIVATIVE_WIDTHS), **score(seen)}
+
+
+def report(name: str, result: dict) -> None:
+    print(f"\n{name}: {result['ladder']}")
+    print(f"{'viewport':>9} {'DPR':>4} {'pics':>5} {'needed px -> chosen':<34} {'waste':>7}")
+    for key, cell in result["cells"].items():
+        viewport, dpr = key.split("@")
+        pairs = sorted({(n, w) for n, w, *_ in cell["pairs"]})
+        text = ", ".join(f"{n}->{w}" for n, w in pairs)
+        short = f" ({cell['short']} short)" if cell["short"] else ""
+        waste = f"{cell['waste']:7.1%}{short}"
+        print(f"{viewport:>9} {dpr:>4} {cell['pictures']:5d} {text:<34} {waste}")
+    for dpr, totals in result["dpr"].items():
+        print(
+            f"  DPR {dpr}: {totals['waste']:.1%} of the exact-size bytes wasted "
+            f"(mean over the four viewports {totals['mean_of_viewports']:.1%})"
+        )
+
+
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="1 image instead of 2, 1 timing run")
-    ap.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="W,W,...",
-        help="an extra candidate width set (repeatable)",
-    )
+    ap.add_argument("--ladder", default="", help="DERIVATIVE_WIDTHS to measure (default: config)")
+    ap.add_argument("--compare-old", action="store_true", help=f"also measure {OLD_LADDER}")
     args = ap.parse_args()
-    formats = dict(settings.DERIVATIVE_FORMATS)
-    cands = dict(CANDIDATES)
-    for i, s in enumerate(args.set):
-        cands[f"X{i + 1} (--set)"] = sorted(int(w) for w in s.split(","))
-    styles = ["photo"] if args.quick else ["photo", "flat"]
-    runs = 1 if args.quick else 3
-    images = [
-        (f"{st}-{SIDE}", synth.encode(synth.artwork(SIDE, SIDE, 300 + k, st), "PNG"))
-        for k, st in enumerate(styles)
-    ]
-    planned = {name: imaging.plan_widths(SIDE, ws) for name, ws in cands.items()}
-    ladder = sorted(set(range(320, SIDE + 1, 40)) | {w for p in planned.values() for w in p})
-    ladder = [w for w in ladder if w <= SIDE]
-
-    list(imaging.render_set(images[0][1], imaging.Limits(), [320], formats))  # warm-up
-    rows = {
-        name: {
-            "widths": cands[name],
-            "planned": planned[name],
-            "s": [],
-            "bytes": {},
-            "waste": {f: {d: [] for d in DPRS} for f in formats},
-        }
-        for name in cands
-    }
-    for img_name, png in images:
-        sizes = ladder_bytes(png, ladder, formats)
-        times = {name: [] for name in cands}
-        for _ in range(runs):
-            for name in cands:  # interleave the sets within each run
-                gc.collect()
-                t0 = time.perf_counter()
-                out = list(imaging.render_set(png, imaging.Limits(), cands[name], formats))
-                times[name].append(time.perf_counter() - t0)
-                for r in out:
-                    rows[name]["bytes"][r.format] = rows[name]["bytes"].get(r.format, 0) + len(
-                        r.data
-                    )
-        for name in cands:
-            rows[name]["s"].append(min(times[name]))  # the least disturbed run
-            for fmt in formats:
-                for dpr, val in waste(planned[name], sizes[fmt], SIDE).items():
-                    rows[name]["waste"][fmt][dpr].append(val)
-        print(f"measured {img_name} (ladder of {len(ladder)} widths)", flush=True)
-
-    for name in cands:  # bytes were summed over runs
-        rows[name]["bytes"] = {f: b // runs for f, b in rows[name]["bytes"].items()}
-
-    print(
-        f"\n{SIDE}x{SIDE} source, {len(images)} image(s) ({', '.join(styles)}), formats "
-        f"{'/'.join(formats)}; time = render_set wall s per image (best of {runs}, mean "
-        f"over images); MP = megapixels encoded per image; waste = mean extra KB per "
-        "download (AVIF | JPEG), DPR 1 and 2; short = slots whose need exceeds the largest "
-        "width built"
-    )
-    print(
-        f"{'set':<14} {'widths built':<44} {'files':>5} {'s/img':>6} {'MP':>5} {'KB/img':>7} "
-        f"{'AVIF waste d1':>14} {'d2':>12} {'JPEG waste d1':>14} {'d2':>12} {'short':>6}"
-    )
-    summary = {}
-    for name, r in rows.items():
-        t = statistics.fmean(r["s"])
-        total = sum(r["bytes"].values()) / len(images)
-        w = {
-            f: {d: tuple(statistics.fmean(x[i] for x in v[d]) for i in range(3)) for d in DPRS}
-            for f, v in r["waste"].items()
-        }
-        short = statistics.fmean(w["avif"][d][2] for d in DPRS)
-        summary[name] = {
-            "widths": r["widths"],
-            "built": r["planned"],
-            "s_per_image": t,
-            "bytes_per_image": total,
-            "bytes_per_format": {f: b / len(images) for f, b in r["bytes"].items()},
-            "waste_bytes": {f: {d: w[f][d][0] for d in DPRS} for f in w},
-            "waste_pct": {f: {d: w[f][d][1] for d in DPRS} for f in w},
-            "short_fraction": short,
-            "megapixels": sum(w * w for w in r["planned"]) / 1e6,  # square source
-            "files": len(r["planned"]) * len(formats),
-        }
-
-        def cell(f, d, w=w):
-            return f"{w[f][d][0] / 1024:5.1f} ({w[f][d][1] * 100:3.0f}%)"
-
-        print(
-            f"{name:<14} {str(r['planned']):<44} {summary[name]['files']:5d} {t:6.2f} "
-            f"{summary[name]['megapixels']:5.1f} "
-            f"{total / 1024:7.0f} {cell('avif', 1):>14} {cell('avif', 2):>12} "
-            f"{cell('jpeg', 1):>14} {cell('jpeg', 2):>12} {short * 100:5.0f}%"
-        )
-
-    # A short recommendation: the least AVIF waste (the format most browsers fetch, averaged
-    # over DPR 1 and 2) among sets that encode at most 10 % more pixels than the current set.
-    # Pixels encoded track build time and, unlike a 2-core wall clock, do not vary by run.
-    def avif_waste(k):
-        return statistics.fmean(summary[k]["waste_bytes"]["avif"].values())
-
-    base = next(iter(summary))
-    budget = 1.10 * summary[base]["megapixels"]
-    near = [
-        k
-        for k in summary
-        if summary[k]["megapixels"] <= budget and summary[k]["short_fraction"] == 0
-    ]
-    best = min(near, key=avif_waste)
-    pareto = [
-        k
-        for k in summary
-        if not any(
-            summary[o]["s_per_image"] < summary[k]["s_per_image"] and avif_waste(o) < avif_waste(k)
-            for o in summary
-        )
-    ]
-    print(f"\nPareto-optimal (time vs AVIF waste): {', '.join(pareto)}")
-    print(
-        f"Recommendation: {best} {summary[best]['widths']}: least AVIF waste "
-        f"({avif_waste(best) / 1024:.1f} KB per download vs {avif_waste(base) / 1024:.1f} KB for "
-        f"{base}) among sets encoding <= 1.10x the pixels of {base} that serve every slot in full."
-    )
-    least = min(summary, key=avif_waste)
-    if least != best:
-        print(
-            f"  {least} wastes less ({avif_waste(least) / 1024:.1f} KB) but costs "
-            f"{summary[least]['s_per_image'] / summary[base]['s_per_image']:.2f}x the build time "
-            f"and {summary[least]['bytes_per_image'] / summary[base]['bytes_per_image']:.2f}x "
-            "the storage."
-        )
-    path = benchlib.write_json(
-        "widths.json",
-        {
-            "side": SIDE,
-            "images": [n for n, _ in images],
-            "formats": formats,
-            "ladder": ladder,
-            "summary": summary,
-            "recommended": best,
-        },
-    )
-    print(f"wrote {path.relative_to(benchlib.ROOT)}")
+    if args.compare_old:  # one process per ladder: Django is set up once per process
+        subprocess.run([sys.executable, __file__, "--ladder", OLD_LADDER], check=True)
+    result = run(args.ladder)
+    report("ladder" if not args.ladder else "ladder (--ladder)", result)
+    path = BENCH / "results" / ("widths.json" if not args.ladder else "widths_ladder.json")
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(result, indent=2))
+    print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

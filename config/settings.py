@@ -225,8 +225,13 @@ API_RATE_BYTES_PER_DAY = env.int("API_RATE_BYTES_PER_DAY", default=20 * 1024**3)
 
 # --- Derivatives ----------------------------------------------------------------------------
 # Widths and encoder settings chosen with bench/derivatives.py: see README "Derivative defaults".
-DERIVATIVE_WIDTHS = env.list(
-    "DERIVATIVE_WIDTHS", cast=int, default=[320, 480, 640, 768, 1024, 1280, 1600, 1920, 2560]
+# DERIVATIVE_WIDTHS and DERIVATIVE_PRECOMPUTE: defaults in aiassets/conf.py.
+globals().update(
+    env_overrides(
+        env,
+        DERIVATIVE_WIDTHS=lambda name: env.list(name, cast=int),
+        DERIVATIVE_PRECOMPUTE=env.list,
+    )
 )
 DERIVATIVE_FORMATS = {
     "avif": {

@@ -19,7 +19,7 @@ from PIL import Image
 
 from aiassets import formats
 from aiassets.imaging import crops
-from aiassets.models import Asset, Variant
+from aiassets.models import SERVABLE, Asset, Variant
 from aiassets.renditions import planned_ratios
 
 from . import signing
@@ -64,11 +64,12 @@ class PictureData:
 
 
 def ready_variants(asset: Asset) -> Iterable[Variant]:
-    """Ready, planned variants: prefetched by Asset.objects.with_variants() when available."""
+    """Servable, planned variants (ready, or lazy: the origin builds those on their first
+    request, under the same URL): prefetched by Asset.objects.with_variants() when available."""
     prefetched = getattr(asset, "ready_variants", None)
     if prefetched is not None:
         return prefetched
-    return asset.variants.filter(status=Variant.Status.READY, on_demand=False).order_by("width")
+    return asset.variants.filter(status__in=SERVABLE, on_demand=False).order_by("width")
 
 
 def candidates(asset: Asset, ratio: str = "") -> dict[str, list[Candidate]]:

@@ -52,8 +52,8 @@ def urls_for(
     old = copy.copy(asset)
     old.delivery_version = int(delivery_version)
     rows = asset.variants.all()
-    if ready_only:
-        rows = rows.filter(status=Variant.Status.READY)
+    if ready_only:  # and lazy ones: their URLs are in srcsets, and may be mid-build
+        rows = rows.filter(status__in=[Variant.Status.READY, Variant.Status.LAZY])
     return public_urls(old, rows)
 
 

@@ -7,6 +7,8 @@ ON_DEMAND_MAX_CONCURRENT across every process sharing the cache (use the Redis c
 production). Past the cap the caller gets the nearest ready width instead (see views).
 A transform may name a ratio (``640w-16x9.jpg``): the crop around the asset's focal
 rectangle, under the same limits, never wider than the crop box (no upscaling).
+The origin builds planned renditions that DERIVATIVE_PRECOMPUTE left lazy the same way
+(build_lazy), on their first request under their planned URL.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from aiassets import metrics, ratelimit, renditions
-from aiassets.imaging.crops import Ratio
+from aiassets.imaging.crops import Ratio, parse_ratio
 from aiassets.models import Asset, Variant
 
 SLOTS_KEY = "aiassets:ondemand:active"
@@ -97,3 +99,15 @@ def get_or_build(asset: Asset, width: int, fmt: str, ratio: Ratio | None = None)
     except Busy:
         metrics.LIMIT_HITS.labels("on_demand_concurrency").inc()
         raise
+
+
+def build_lazy(asset: Asset, variant: Variant) -> Variant | None:
+    """A planned rendition DERIVATIVE_PRECOMPUTE left to its first request (status lazy),
+    built now through the on-demand path above (budget, build slots), under its planned URL.
+    None when its recipe is no longer the current one (a retired rendition must not be rebuilt
+    under its old URL). Raises Busy like get_or_build."""
+    ratio = parse_ratio(variant.ratio) if variant.ratio else None
+    spec = renditions.spec_for(asset, variant.width, variant.format, ratio=ratio)
+    if (spec.width, spec.recipe) != (variant.width, variant.recipe):
+        return None
+    return get_or_build(asset, variant.width, variant.format, ratio)

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
 from aiassets import storage
+from aiassets.formats import FALLBACK_FORMAT
 from aiassets.imaging import crops
 from aiassets.models import Asset, Variant
 
@@ -98,13 +99,15 @@ def origin(
     recipe: str,
     ext: str,
 ) -> HttpResponse:
-    """A precomputed variant. Public assets get immutable caching; others need a signature."""
+    """A planned variant. Public assets get immutable caching; others need a signature. A lazy
+    one (DERIVATIVE_PRECOMPUTE) is built on this first request, once it is allowed to be seen."""
     fmt = FORMAT_BY_EXT.get(ext)
     if fmt is None:
         raise Http404("unknown format")
     variant = (
         Variant.objects.select_related("asset")
-        .filter(asset_id=asset_id, width=width, format=fmt, recipe=recipe, status="ready")
+        .filter(asset_id=asset_id, width=width, format=fmt, recipe=recipe)
+        .filter(status__in=[Variant.Status.READY, Variant.Status.LAZY])
         .first()
     )
     if variant is None or not _current(variant.asset, sha16, version):
@@ -120,7 +123,48 @@ def origin(
         cache_control = storage.IMMUTABLE
     else:
         raise Http404("not public")
+    if variant.status == Variant.Status.LAZY:  # only now: who may not see it never builds it
+        return _build_lazy(request, asset, variant, cache_control)
     return serve_variant(request, asset, variant, cache_control)
+
+
+def _build_lazy(
+    request: HttpRequest, asset: Asset, variant: Variant, cache_control: str
+) -> HttpResponse:
+    """Build a lazy variant through the on-demand path and serve it under its planned URL.
+    Busy: a no-store redirect to the nearest ready width (of its format, else the fallback)."""
+    try:
+        built = transforms.build_lazy(asset, variant)
+    except transforms.Busy:
+        ON_DEMAND_BUILDS.labels("busy").inc()
+        return _nearest(asset, variant)
+    except Exception:  # a broken original, a signing failure: logged, and a clear 503
+        ON_DEMAND_BUILDS.labels("error").inc()
+        logger.exception("lazy build of %s %dw %s failed", asset.pk, variant.width, variant.format)
+        return _unavailable("This image could not be built; the error is logged.")
+    if built is None:
+        raise Http404("no such variant")
+    if cache_control == storage.IMMUTABLE and not _still_public(asset):
+        raise Http404("not public")  # it left public view while it was being built
+    ON_DEMAND_BUILDS.labels("lazy").inc()
+    return serve_variant(request, asset, built, cache_control)
+
+
+def _still_public(asset: Asset) -> bool:
+    return Asset.objects.public().filter(pk=asset.pk).exists()
+
+
+def _nearest(asset: Asset, variant: Variant) -> HttpResponse:
+    wanted = crops.parse_ratio(variant.ratio) if variant.ratio else None
+    nearest = transforms.nearest_ready(asset, variant.width, variant.format, wanted)
+    if nearest is None:
+        nearest = transforms.nearest_ready(asset, variant.width, FALLBACK_FORMAT, wanted)
+    if nearest is None:
+        return _unavailable("Busy: try again shortly.")
+    response = HttpResponseRedirect(url_signing.variant_url(asset, nearest))
+    response.status_code = 307
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @counted("transform")

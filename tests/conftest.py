@@ -74,6 +74,7 @@ def _isolated(request, settings, tmp_path) -> Iterator[Path]:
     settings.STORAGES = local_storages(root)
     settings.JOBS_INLINE = True
     settings.DERIVATIVE_WIDTHS = [320, 640, 1280]
+    settings.DERIVATIVE_PRECOMPUTE = ["*"]  # every format at once; lazy-format tests opt out
     settings.DERIVATIVE_RATIOS = []  # art direction tests turn crops on (tests/artdirection)
     settings.SOCIAL_CARD_WIDTH = 0
     settings.DERIVATIVE_RETRY_INTERVALS = []

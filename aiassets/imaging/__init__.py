@@ -19,7 +19,7 @@ The package is split by concern; this module re-exports the public names, so
 
 from . import crops
 from .colour import normalize, thumbnail_size
-from .decode import open_image, read_orientation
+from .decode import MappedOriginal, open_image, read_orientation
 from .embedded import Embedded, extract_embedded
 from .encode import TRAINED_ALGORITHMIC_MEDIA, encode, iptc_xmp
 from .fingerprints import hash_distance, mirrored_perceptual_hash, perceptual_hash, placeholder
@@ -48,6 +48,7 @@ __all__ = [
     "ImagingError",
     "Inspection",
     "Limits",
+    "MappedOriginal",
     "PreparedSource",
     "Rendition",
     "describe_unknown",

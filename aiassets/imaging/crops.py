@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import CodedError
+from .pipeline import plan_widths
 
 Rect = tuple[float, float, float, float]
 WHOLE: Rect = (0.0, 0.0, 1.0, 1.0)
@@ -192,14 +193,11 @@ def crop_sizes(
     width: int, height: int, ratio: Ratio, focal: Rect | None, widths: list[int]
 ) -> tuple[tuple, list[tuple[int, int]]]:
     """The crop box of a ``width`` × ``height`` image and the output size of every planned
-    width that fits in it (never upscaled: the crop's own width joins when it is smaller than
-    the largest asked for)."""
+    width that fits in it, planned like the full frame's (pipeline.plan_widths: never upscaled,
+    the crop's own width joins when it is smaller than the largest asked for)."""
     box = crop_box(width, height, ratio, focal)
     crop_w = box[2] - box[0]
-    wanted = sorted({w for w in widths if 0 < w <= crop_w})
-    if widths and crop_w < max(widths) and crop_w not in wanted:
-        wanted.append(crop_w)
-    return box, [output_size(box, ratio, w) for w in wanted]
+    return box, [output_size(box, ratio, w) for w in plan_widths(crop_w, widths)]
 
 
 def box_fractions(box: tuple, width: int, height: int) -> Rect:

@@ -8,7 +8,10 @@ ValueError, struct.error, AssertionError, IndexError…); every one of them beco
 from __future__ import annotations
 
 import io
+import mmap
 import warnings
+from collections.abc import Callable
+from contextlib import suppress
 
 from PIL import Image
 
@@ -19,11 +22,17 @@ from .types import ImagingError, Inspection, Limits
 _EXIF_ORIENTATION = 0x0112
 
 
-def open_image(data: bytes, limits: Limits) -> tuple[Image.Image, Inspection]:
+def open_image(
+    data: bytes, limits: Limits, scale_to: Callable[[Inspection], tuple[int, int]] | None = None
+) -> tuple[Image.Image, Inspection]:
     """Sniff, open and fully decode untrusted bytes, enforcing ``limits``.
 
-    Returns the decoded image (still in its source mode and orientation) and an Inspection.
-    A camera MPO (multi-picture JPEG) is accepted as its primary picture.
+    Returns the decoded image (still in its source mode and orientation) and an Inspection
+    of the file as stored (its full size, whatever was decoded). A camera MPO (multi-picture
+    JPEG) is accepted as its primary picture. ``scale_to`` maps the inspection to the
+    displayed (width, height) the caller needs at most: a JPEG is then decoded at the smallest
+    DCT scale (1/2, 1/4, 1/8) that still covers it, which never holds the full-size pixels.
+    Every byte of the stream is still decoded and checked.
     """
     if not data:
         raise ImagingError("empty", "The file is empty.")
@@ -34,19 +43,89 @@ def open_image(data: bytes, limits: Limits) -> tuple[Image.Image, Inspection]:
             f"This is {describe_unknown(data)}. Accepted types are PNG, JPEG, WebP and AVIF.",
         )
     im = _open(data, fmt)
+    mapped = isinstance(data, MappedOriginal)  # a stored original, validated at ingest
+    if mapped:  # its structure walk touches every page: before any pixel exists (reading a
+        _check_stream_end(im, fmt, data)  # PNG's EXIF decodes it), then the pages go back
+        data.release()
     _check_size(im, limits)
     frames = _frames(im, limits)
+    info = _inspect(im, fmt, frames)
+    if scale_to is not None and im.format in ("JPEG", "MPO"):
+        _draft(im, info, scale_to(info))
     _load(im, fmt, data)
-    _check_stream_end(im, fmt, data)
-    return im, _inspect(im, fmt, frames)
+    if not mapped:
+        _check_stream_end(im, fmt, data)
+    return im, info
+
+
+def _draft(im: Image.Image, info: Inspection, displayed: tuple[int, int]) -> None:
+    """Ask the JPEG decoder for the smallest scale at least ``displayed`` (as displayed)."""
+    width, height = displayed
+    if width >= info.width and height >= info.height:
+        return
+    stored = (height, width) if info.orientation in (5, 6, 7, 8) else (width, height)
+    try:
+        im.draft(im.mode, stored)
+    except Exception:  # noqa: BLE001 - a file draft() cannot scale is decoded at full size
+        return
+
+
+class MappedOriginal(mmap.mmap):
+    """An original file mapped read-only: bytes-like for the checks, and decoded through
+    _PagedReader, so the encoded bytes are never all resident next to the decoded pixels."""
+
+    @classmethod
+    def of(cls, path: str) -> MappedOriginal:
+        with open(path, "rb") as fh:
+            return cls(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def startswith(self, prefix: bytes | tuple[bytes, ...]) -> bool:
+        prefixes = prefix if isinstance(prefix, tuple) else (prefix,)
+        return any(self[: len(p)] == p for p in prefixes)
+
+    def release(self) -> None:
+        """Hand every resident page back to the kernel (the file stays mapped)."""
+        with suppress(OSError, ValueError):
+            self.madvise(mmap.MADV_DONTNEED)
+
+
+class _PagedReader:
+    """A read-only file over a MappedOriginal that returns the pages behind it to the kernel
+    as it goes (decoders read forward)."""
+
+    STEP = 8 << 20
+
+    def __init__(self, mapped: MappedOriginal):
+        self.mapped, self.pos, self.dropped = mapped, 0, 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self.mapped) if size is None or size < 0 else self.pos + size
+        chunk = self.mapped[self.pos : end]
+        self.pos += len(chunk)
+        if self.pos - self.dropped >= self.STEP:
+            upto = self.pos - self.pos % mmap.PAGESIZE
+            with suppress(OSError, ValueError):
+                self.mapped.madvise(mmap.MADV_DONTNEED, self.dropped, upto - self.dropped)
+            self.dropped = upto
+        return chunk
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.pos, 2: len(self.mapped)}[whence]
+        self.pos = max(0, base + offset)
+        self.dropped = min(self.dropped, self.pos - self.pos % mmap.PAGESIZE)
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
 
 
 def _open(data: bytes, fmt: str) -> Image.Image:
+    stream = _PagedReader(data) if isinstance(data, MappedOriginal) else io.BytesIO(data)
     with warnings.catch_warnings():
         # Our own pixel limit applies below; Pillow's bomb *error* still guards the extreme.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            return Image.open(io.BytesIO(data), formats=[fmt])
+            return Image.open(stream, formats=[fmt])
         except Image.DecompressionBombError:
             raise ImagingError("too_many_pixels", "The image declares far too many pixels.")
         except Exception:  # noqa: BLE001 - any plugin failure on untrusted bytes is a refusal

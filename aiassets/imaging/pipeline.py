@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,12 +15,18 @@ from .encode import encode, iptc_xmp
 from .redact import Box, redact
 from .types import Inspection, Limits
 
+# A configured rung less than this factor below the source width is a near-duplicate of the
+# source's own rung (a 2048 px source made both 1920 and 2048): the source's rung replaces it.
+NEAR_DUPLICATE = 1.10
+
 
 def plan_widths(source_width: int, widths: list[int]) -> list[int]:
     """Widths to build for a source: never upscale; add the source width when it is smaller
-    than the largest configured width and not already present."""
+    than the largest configured width and not already present, and then drop the configured
+    rungs it makes near-duplicates (within NEAR_DUPLICATE below it)."""
     wanted = sorted({w for w in widths if 0 < w <= source_width})
     if widths and source_width < max(widths) and source_width not in wanted:
+        wanted = [w for w in wanted if w * NEAR_DUPLICATE <= source_width]
         wanted.append(source_width)
     return wanted
 
@@ -83,22 +88,80 @@ class PreparedSource:
     sizes: list[tuple[int, int]]  # every rendition size, in displayed orientation
 
 
+@dataclass
+class Decoded:
+    """A decoded original, before shrinking: the pixels as the decoder gave them (a JPEG's
+    already at reduced scale), the file's inspection, and the sizes wanted of it."""
+
+    image: Image.Image
+    info: Inspection
+    top: tuple[int, int]  # the largest size needed, as displayed
+    sizes: list[tuple[int, int]]  # every rendition size, as displayed
+
+
+def decode_source(data: bytes, limits: Limits, widths: list[int], keep_width: int = 0) -> Decoded:
+    """Decode once; a JPEG at the smallest DCT scale that covers the largest size needed
+    (draft(): its full-size pixels are never held). ``keep_width`` keeps it at least that
+    wide (crops need more of the source than their output width). ``data`` is not needed
+    after this: callers drop it before shrink_source() to lower the peak."""
+    needed: list[tuple[int, int]] = []
+
+    def largest(info: Inspection) -> tuple[int, int]:
+        sizes = variant_sizes(info.width, info.height, widths)
+        top = max(sizes) if sizes else (info.width, info.height)
+        if keep_width > top[0]:
+            kept = min(keep_width, info.width)
+            top = (kept, scaled_height(info.width, info.height, kept))
+        needed[:] = [top, *sizes]
+        return top
+
+    im, info = open_image(data, limits, scale_to=largest)
+    if not needed:
+        largest(info)
+    return Decoded(im, info, needed[0], needed[1:])
+
+
+def shrink_source(decoded: Decoded) -> PreparedSource:
+    """The upright sRGB image at the largest size needed. The first downscale of an 8-bit
+    image runs in bands of rows (the same Lanczos result, a fraction of the working memory)
+    and frees the full-size decode before the colour steps."""
+    im, info, top = decoded.image, decoded.info, decoded.top
+    decoded.image = None  # the caller's Decoded no longer holds the full-size pixels
+    im = _banded_resize(im, top[::-1] if info.orientation in (5, 6, 7, 8) else top)
+    return PreparedSource(normalize(im, size=top), info, decoded.sizes)
+
+
 def prepare_source(
     data: bytes, limits: Limits, widths: list[int], keep_width: int = 0
 ) -> PreparedSource:
-    """Decode once and return the upright sRGB image, shrunk early to what the largest
-    rendition needs (JPEG sources decode at reduced scale through draft()). ``keep_width``
-    keeps it at least that wide (crops need more of the source than their output width)."""
-    im, info = open_image(data, limits)
-    sizes = variant_sizes(info.width, info.height, widths)
-    largest = max(sizes) if sizes else (info.width, info.height)
-    if keep_width > largest[0]:
-        kept = min(keep_width, info.width)
-        largest = (kept, scaled_height(info.width, info.height, kept))
-    if info.format == "JPEG" and largest[0] < info.width:
-        stored = largest[::-1] if info.orientation in (5, 6, 7, 8) else largest
-        im = _redecode_draft(data, stored) or im
-    return PreparedSource(normalize(im, size=largest), info, sizes)
+    """decode_source() then shrink_source(): the upright sRGB image, no larger than the
+    largest rendition needs, the inspection and every rendition size."""
+    return shrink_source(decode_source(data, limits, widths, keep_width))
+
+
+BAND_ROWS = 256  # output rows per band of the first downscale
+
+
+def _banded_resize(im: Image.Image, stored: tuple[int, int]) -> Image.Image:
+    """``im`` resized (Lanczos) to ``stored`` band by band: each band's box reads the source
+    rows its filter needs, so the result equals one resize(), without its full-height
+    intermediate. Other modes, or no downscale, are left to normalize()."""
+    if im.mode not in ("L", "LA", "RGB", "RGBA") or stored == im.size:
+        return im
+    if stored[0] > im.width or stored[1] > im.height:
+        return im
+    out = Image.new(im.mode, stored)
+    out.info = dict(im.info)  # the orientation and colour profile normalize() reads
+    scale = im.height / stored[1]
+    gap = 3.0 if im.width >= 3 * stored[0] else None  # as normalize() resizes
+    for top in range(0, stored[1], BAND_ROWS):
+        bottom = min(top + BAND_ROWS, stored[1])
+        box = (0, top * scale, im.width, bottom * scale)
+        band = im.resize(
+            (stored[0], bottom - top), Image.Resampling.LANCZOS, box=box, reducing_gap=gap
+        )
+        out.paste(band, (0, top))
+    return out
 
 
 def render_set(
@@ -123,7 +186,10 @@ def render_set(
     xmp = iptc_xmp() if xmp is None else xmp
     crops = crops or []
     keep = max((job.source_width() for job in crops), default=0)
-    source = prepare_source(data, limits, widths, keep_width=keep)
+    decoded = decode_source(data, limits, widths, keep_width=keep)
+    del data  # the caller dropped its own: the encoded original is freed here
+    source = shrink_source(decoded)
+    del decoded
     if boxes:
         source.image = redact(source.image, boxes)
     sizes = [s for s in source.sizes if only is None or any(s[0] == w for w, _ in only)]
@@ -168,11 +234,3 @@ def _rendition(
             raise
         error = f"{type(exc).__name__}: {exc}"
         return Rendition(resized.width, resized.height, fmt, b"", error)
-
-
-def _redecode_draft(data: bytes, size: tuple[int, int]) -> Image.Image | None:
-    im = Image.open(io.BytesIO(data), formats=["JPEG"])
-    if im.draft(im.mode, size) is None:
-        return None
-    im.load()
-    return im

@@ -2,7 +2,8 @@
 
     spec.py   Spec, Inputs, spec_for(): THE rendition identity (recipe and key)
     plan.py   plan() (widths, DERIVATIVE_RATIOS crops, the social card), planned_ratios(),
-              social_card(), ensure_rows(), retire_obsolete(), drop_variants(), reset_for_rebuild()
+              social_card(), ensure_rows(), retire_obsolete(), drop_variants(), reset_for_rebuild(),
+              precompute_rules(), lazy_specs() (DERIVATIVE_PRECOMPUTE: built at once or lazily)
     build.py  build(), build_one(), render() (the build loop), limits(), BuildReport
     jobs.py   schedule(), release_deferred(), job_id(), build_variants() (the RQ job)
     previews.py  AdminThumbnail (staff-only previews through django-imagekit)
@@ -16,9 +17,11 @@ from .plan import (
     Plan,
     drop_variants,
     ensure_rows,
+    lazy_specs,
     obsolete,
     plan,
     planned_ratios,
+    precompute_rules,
     reset_for_rebuild,
     retire_obsolete,
     social_card,
@@ -38,10 +41,12 @@ __all__ = [
     "drop_variants",
     "ensure_rows",
     "job_id",
+    "lazy_specs",
     "limits",
     "obsolete",
     "plan",
     "planned_ratios",
+    "precompute_rules",
     "recipe",
     "reset_for_rebuild",
     "release_deferred",

@@ -95,6 +95,7 @@ def render(asset: Asset, data: bytes, todo: list[tuple[Variant, Spec]]) -> Itera
         keep_going=True,
         crops=crop_jobs(asset, [s for _, s in todo if s.crop]),
     )
+    del data  # render_set drops its own reference once decoded: the original is freed then
     for r in renditions:
         variant, _ = by_pair[(r.ratio, r.width, r.format)]
         made = Made(variant, r.width, r.height, error=r.error)
@@ -139,7 +140,7 @@ def _todo(asset: Asset, force: bool) -> tuple[list[tuple[Variant, Spec]], int]:
     rows = ensure_rows(asset)
     specs = {(s.width, s.format, s.recipe): s for s in plan(asset, inputs)}
     pairs = [(v, specs[(v.width, v.format, v.recipe)]) for v in rows]
-    todo = [(v, s) for v, s in pairs if force or v.status == Variant.Status.PENDING]
+    todo = [(v, s) for v, s in pairs if v.status == Variant.Status.PENDING or force and built(v)]
     return todo, len(rows) - len(todo)
 
 
@@ -159,8 +160,8 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
     if not todo:
         return report
     try:
-        data = storage.originals().open(asset.original_key, "rb").read()
-        for made in render(asset, data, todo):
+        for made in render(asset, _original(asset), todo):  # no reference kept here: render
+            # frees the encoded original as soon as it is decoded
             _keep(made, report)
     except Exception as exc:  # the original is missing or unreadable: the rest fail this try
         for variant, _ in todo:
@@ -168,6 +169,22 @@ def build(asset_id: uuid.UUID | str, *, force: bool = False) -> BuildReport:
                 _record_failure(variant, f"could not read the original: {exc}", report)
     _finish(asset, report, started)
     return report
+
+
+def _original(asset: Asset) -> bytes:
+    """The original's bytes; from a local file, mapped (imaging.MappedOriginal), so that its
+    decode never holds the encoded bytes and the pixels in memory together."""
+    originals = storage.originals()
+    try:
+        return imaging.MappedOriginal.of(originals.path(asset.original_key))
+    except (NotImplementedError, OSError, ValueError):  # not a local file, or an empty one
+        with originals.open(asset.original_key, "rb") as fh:
+            return fh.read()
+
+
+def built(variant: Variant) -> bool:
+    """Whether a force rebuild remakes the row: every one but the lazy ones never asked for."""
+    return variant.status != Variant.Status.LAZY
 
 
 def _keep(made: Made, report: BuildReport) -> None:
@@ -184,7 +201,8 @@ def _keep(made: Made, report: BuildReport) -> None:
 def _finish(asset: Asset, report: BuildReport, started: float) -> None:
     report.seconds = time.perf_counter() - started
     record(report)
-    if not report.failed and not asset.variants.exclude(status=Variant.Status.READY).exists():
+    unready = asset.variants.exclude(status__in=[Variant.Status.READY, Variant.Status.LAZY])
+    if not report.failed and not unready.exists():
         transaction.on_commit(lambda: variants_ready.send(sender=Asset, asset_id=asset.id))
     logger.info(
         "built variants %s",
@@ -223,10 +241,11 @@ def build_one(asset: Asset, width: int, fmt: str, ratio: crops.Ratio | None = No
     )
     if variant.status == Variant.Status.READY:
         return variant
-    data = storage.originals().open(asset.original_key, "rb").read()
-    for made in render(asset, data, [(variant, spec)]):
+    # A lazy rendition that fails stays lazy (its next request tries again) until exhausted.
+    again = Variant.Status.LAZY if variant.status == Variant.Status.LAZY else None
+    for made in render(asset, _original(asset), [(variant, spec)]):
         if made.error:
-            _record_failure(variant, made.error, BuildReport(str(asset.id)))
+            _record_failure(variant, made.error, BuildReport(str(asset.id)), again)
             raise made.exception or RuntimeError(made.error)
         _store(made)
     variant.refresh_from_db()
@@ -244,11 +263,13 @@ def record(report: BuildReport) -> None:
     )
 
 
-def _record_failure(variant: Variant, error: str, report: BuildReport) -> None:
+def _record_failure(
+    variant: Variant, error: str, report: BuildReport, again: str | None = None
+) -> None:
     attempts = variant.attempts + 1
     exhausted = attempts >= settings.DERIVATIVE_MAX_ATTEMPTS
     Variant.objects.filter(pk=variant.pk).update(
-        status=Variant.Status.FAILED if exhausted else Variant.Status.PENDING,
+        status=Variant.Status.FAILED if exhausted else again or Variant.Status.PENDING,
         error=error[:2000],
         attempts=attempts,
         updated_at=timezone.now(),

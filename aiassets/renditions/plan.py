@@ -91,11 +91,51 @@ def social_card(asset: Asset, inputs: Inputs | None = None) -> Spec | None:
     return spec_for(asset, settings.SOCIAL_CARD_WIDTH, formats.FALLBACK_FORMAT, inputs, ratio)
 
 
+def precompute_rules() -> dict[str, int | None]:
+    """DERIVATIVE_PRECOMPUTE parsed: {format: the widest width built at once, None for every
+    width}. A format it does not name is built on first request; "*" builds everything at
+    once. Raises ValueError on an entry that is not "*", "fmt" or "fmt:W" with fmt in
+    DERIVATIVE_FORMATS (checks report it)."""
+    rules: dict[str, int | None] = {}
+    for entry in settings.DERIVATIVE_PRECOMPUTE:
+        fmt, sep, width = str(entry).strip().lower().partition(":")
+        if fmt == "*" and not sep:  # everything at once, as before lazy formats
+            return dict.fromkeys(settings.DERIVATIVE_FORMATS)
+        if fmt not in settings.DERIVATIVE_FORMATS:
+            known = ", ".join(settings.DERIVATIVE_FORMATS)
+            raise ValueError(f"{entry!r} names no format of DERIVATIVE_FORMATS ({known})")
+        if sep and not width.strip().isdigit():
+            raise ValueError(f"{entry!r}: the width after ':' must be a whole number of px")
+        widest = int(width) if sep else None
+        if fmt in rules and (rules[fmt] is None or widest is None):
+            widest = None
+        elif fmt in rules:
+            widest = max(widest or 0, rules[fmt] or 0)
+        rules[fmt] = widest
+    return rules
+
+
+def lazy_specs(asset: Asset, wanted: Plan, inputs: Inputs | None = None) -> set[tuple]:
+    """(width, format, recipe) of the planned renditions DERIVATIVE_PRECOMPUTE leaves to their
+    first request. The share card is always built at once: crawlers fetch it, not browsers."""
+    rules = precompute_rules()
+    card = social_card(asset, inputs)
+    lazy = set()
+    for spec in wanted:
+        widest = rules.get(spec.format, 0)
+        if spec == card or spec.format in rules and (widest is None or spec.width <= widest):
+            continue
+        lazy.add((spec.width, spec.format, spec.recipe))
+    return lazy
+
+
 def ensure_rows(asset: Asset) -> list[Variant]:
-    """Create pending rows for planned renditions that have none, retire the renditions the
-    plan replaced, and return the planned rows."""
+    """Create rows for planned renditions that have none (pending, or lazy when
+    DERIVATIVE_PRECOMPUTE leaves them to their first request), retire the renditions the plan
+    replaced, and return the planned rows."""
     inputs = Inputs.of(asset)
     wanted = plan(asset, inputs)
+    lazy = lazy_specs(asset, wanted, inputs)
     Variant.objects.bulk_create(
         [
             Variant(
@@ -106,6 +146,7 @@ def ensure_rows(asset: Asset) -> list[Variant]:
                 recipe=s.recipe,
                 key=s.key(asset),
                 ratio=s.crop,
+                status=_initial_status(s, lazy),
             )
             for s in wanted
         ],
@@ -116,6 +157,30 @@ def ensure_rows(asset: Asset) -> list[Variant]:
     adopted = [v.pk for v in rows if v.on_demand]
     if adopted:  # an on-demand width that the plan now includes joins the srcset
         Variant.objects.filter(pk__in=adopted).update(on_demand=False)
+    return _follow_precompute(rows, lazy)
+
+
+def _initial_status(spec: Spec, lazy: set[tuple]) -> str:
+    if (spec.width, spec.format, spec.recipe) in lazy:
+        return Variant.Status.LAZY
+    return Variant.Status.PENDING
+
+
+def _follow_precompute(rows: list[Variant], lazy: set[tuple]) -> list[Variant]:
+    """Unbuilt rows follow a changed DERIVATIVE_PRECOMPUTE: pending rows it now leaves to
+    their first request become lazy, lazy rows it now wants built become pending."""
+    changes = {Variant.Status.LAZY: [], Variant.Status.PENDING: []}
+    for v in rows:
+        is_lazy = (v.width, v.format, v.recipe) in lazy
+        if v.status == Variant.Status.PENDING and is_lazy:
+            changes[Variant.Status.LAZY].append(v)
+        elif v.status == Variant.Status.LAZY and not is_lazy:
+            changes[Variant.Status.PENDING].append(v)
+    for status, changed in changes.items():
+        if changed:
+            Variant.objects.filter(pk__in=[v.pk for v in changed]).update(status=status)
+            for v in changed:
+                v.status = status
     return rows
 
 
@@ -165,7 +230,7 @@ def _delete_files(keys: list[str]) -> None:
 
 def reset_for_rebuild(asset: Asset, *, only_unhealthy: bool = True) -> int:
     """Mark an asset's variants pending again (failed ones and, unless only_unhealthy, all)."""
-    qs = asset.variants.all()
+    qs = asset.variants.exclude(status=Variant.Status.LAZY)  # built on request, not here
     if only_unhealthy:
         qs = qs.exclude(status=Variant.Status.READY)
     return qs.update(status=Variant.Status.PENDING, attempts=0, error="", updated_at=timezone.now())

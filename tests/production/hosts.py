@@ -54,6 +54,7 @@ def shared_env(
         AWS_VARIANTS_BUCKET="test-variants",
         DERIVATIVE_WIDTHS="320,640",
         DERIVATIVE_RATIOS="",  # no crops: the counts below are widths × formats
+        DERIVATIVE_PRECOMPUTE="*",  # every format built at once (ready counts below)
         SOCIAL_CARD_WIDTH="0",
         DERIVATIVE_RETRY_INTERVALS="1,1",
         API_RATE_REQUESTS_PER_MINUTE="0",
