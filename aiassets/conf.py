@@ -67,6 +67,8 @@ DEFAULTS: dict[str, Any] = {
     # The orphan sweep (aiassets/orphans.py) removes files no row names once they are this old:
     # longer than any upload or build takes between writing a file and committing its row.
     "ORPHAN_GRACE_SECONDS": 3600,
+    # django-taggit: "Cat" and "cat" are one tag (aiassets.tags looks names up this way too).
+    "TAGGIT_CASE_INSENSITIVE": True,
 }
 
 app_settings = AppSettings(DEFAULTS)

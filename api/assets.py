@@ -25,6 +25,7 @@ from .auth import ingest_scope, read_scope
 from .schemas import AssetCreated, AssetOut, ErrorOut
 
 View = Literal["owner", "public"]
+RELATED = ("variants", "tags", "collections")  # what asset_body reads, prefetched
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 503)}
 
 IDEMPOTENCY_KEY = Header(
@@ -84,7 +85,7 @@ def readable(token: ApiToken, asset_id: uuid.UUID) -> tuple[Asset, View]:
     """The asset and how ``token`` may see it; CodedError 404 (or 410 to its owner) if not."""
     asset = (
         Asset.objects.select_related("provenance__model")
-        .prefetch_related("variants")
+        .prefetch_related(*RELATED)
         .filter(pk=asset_id)
         .first()
     )
@@ -113,6 +114,11 @@ def asset_body(asset: Asset, view: View) -> dict[str, Any]:
         "created_at": asset.created_at,
         "provenance": provenance_body(prov, view) if prov is not None else None,
         "variants": [variant_body(asset, v, view) for v in variants],
+        "tags": sorted((t.name for t in asset.tags.all()), key=str.casefold),
+        "collections": [
+            {"slug": c.slug, "name": c.name}
+            for c in sorted(asset.collections.all(), key=lambda c: c.name.casefold())
+        ],
     }
 
 
