@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, QuerySet, Subquery
+from django.db.models import Count, Prefetch, QuerySet, Subquery
 from taggit.models import Tag
 
 from . import validation
@@ -56,6 +56,18 @@ def resolve(names: Iterable[str]) -> list[Tag]:
             tag, _ = Tag.objects.get_or_create(name=name)
         found.append(tag)
     return found
+
+
+def prefetch() -> Prefetch:
+    """For ``prefetch_related``: each asset's tag links with their tags, in one query for a
+    whole page; read them with :func:`names`. (django-taggit's own ``prefetch_related("tags")``
+    matches rows by a raw column value, which misses UUID keys on SQLite.)"""
+    return Prefetch("tagged_items", queryset=TaggedAsset.objects.select_related("tag"))
+
+
+def names(asset: Asset) -> list[str]:
+    """The asset's tag names, sorted case-insensitively (prefetched by :func:`prefetch`)."""
+    return sorted((link.tag.name for link in asset.tagged_items.all()), key=str.casefold)
 
 
 def set_tags(asset: Asset, names: Iterable[str]) -> None:
@@ -143,6 +155,8 @@ __all__ = [
     "clean",
     "collection_counts",
     "in_collection",
+    "names",
+    "prefetch",
     "resolve",
     "set_tags",
     "tag_id",

@@ -23,7 +23,7 @@ from aiassets.models import ApiToken, Asset, ModerationStatus, Provenance
 from aiassets.search import prompt_q
 from public import paging
 
-from .assets import ERRORS, RELATED, asset_body, router
+from .assets import ERRORS, asset_body, related, router
 from .auth import read_scope
 from .schemas import AssetPage
 
@@ -94,7 +94,7 @@ def page(token: ApiToken, qs: QuerySet[Asset], size: int) -> list[Asset]:
     rows = {a.pk: a for a in qs.filter(uploaded_via=token)[:size]}
     rows.update((a.pk, a) for a in qs.filter(PUBLIC)[:size] if a.pk not in rows)
     found = sorted(rows.values(), key=lambda a: (a.created_at, a.pk), reverse=True)[:size]
-    prefetch_related_objects(found, *RELATED)
+    prefetch_related_objects(found, *related())
     return found
 
 
