@@ -6,7 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from aiassets.models import Asset
+from aiassets import tags
+from aiassets.models import Asset, Collection
 from delivery.pictures import social_card
 
 from . import paging
@@ -45,13 +46,23 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "sizes": GRID_SIZES,
             "first_row": FIRST_ROW if page.number == 1 else 0,
             "query": query.urlencode(),
+            "collection": shown_collection(filterset, page),
         },
     )
 
 
+def shown_collection(filterset: AssetFilter, page: paging.Page) -> Collection | None:
+    """The filtered collection, named only when this page shows some of its (public) assets:
+    a collection of private assets stays unnamed, like one that does not exist."""
+    slug = filterset.form.cleaned_data.get("collection") if filterset.is_valid() else None
+    if not slug or not page.object_list:
+        return None
+    return Collection.objects.filter(slug=slug.strip()).first()
+
+
 @require_safe
 def asset_detail(request: HttpRequest, asset_id) -> HttpResponse:
-    asset = public_assets().filter(pk=asset_id).first()
+    asset = public_assets().prefetch_related(tags.prefetch()).filter(pk=asset_id).first()
     if asset is None:
         raise Http404("No such image.")
     prov = getattr(asset, "provenance", None)
@@ -65,6 +76,7 @@ def asset_detail(request: HttpRequest, asset_id) -> HttpResponse:
             "asset": asset,
             "prov": prov,
             "show_prompt": bool(prov and prov.prompt_is_public),
+            "tags": tags.names(asset),
             "sizes": DETAIL_SIZES,
             "card": card,
         },

@@ -15,6 +15,14 @@ from ..models import Asset, Variant
 from ..paging import BoundedListMixin
 from . import focal as focal_admin
 from .columns import AssetColumns
+from .grouping import (
+    AssetChangeForm,
+    CollectionFilter,
+    GroupingColumns,
+    TagFilter,
+    add_tags,
+    add_to_collection,
+)
 from .upload import AssetUploadForm
 from .views import AssetViews
 
@@ -58,7 +66,7 @@ class FormatFilter(admin.SimpleListFilter):
 
 
 @admin.register(Asset)
-class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
+class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
     list_display = [
         "thumbnail",
         "__str__",
@@ -77,11 +85,14 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
         "published",
         "provenance__model",
         FormatFilter,
+        TagFilter,
+        CollectionFilter,
         "created_at",
     ]
     search_fields = ["=id", "=sha256", "provenance__prompt"]
     list_per_page = 50
-    actions = ["rebuild_variants"]
+    actions = ["rebuild_variants", add_tags, add_to_collection]
+    form = AssetChangeForm  # the change form; uploads use AssetUploadForm (get_form)
     inlines = [VariantInline]
     readonly_fields = [
         "preview",
@@ -103,6 +114,7 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["preview", "title", "alt_text"]}),
+        ("Tags and collections", {"fields": ["tags", "in_collections"]}),
         ("Art direction", {"fields": ["art_direction"]}),
         ("Provenance", {"fields": ["provenance_panel"]}),
         (
