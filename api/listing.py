@@ -81,7 +81,7 @@ def filtered(token: ApiToken, f: ListFilters) -> QuerySet[Asset]:
     if f.tag:
         qs = tags.with_tag(qs, f.tag)
     if f.collection:
-        qs = tags.in_collection(qs, f.collection)
+        qs = tags.in_collection(qs, tags.collection_named(f.collection))
     return qs
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import F, QuerySet
 
 from aiassets import search, tags
-from aiassets.models import Asset, GenerativeModel, Provenance
+from aiassets.models import Asset, Collection, GenerativeModel, Provenance
 
 ASPECTS = [("landscape", "Landscape"), ("portrait", "Portrait"), ("square", "Square")]
 SQUARE_TOLERANCE = 0.05  # within 5 % counts as square
@@ -46,6 +46,8 @@ class AssetFilter(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
 
+    chosen_collection: Collection | None = None  # the filtered collection, once filtered
+
     class Meta:
         model = Asset
         fields = ["q", "model", "aspect", "tag", "date", "collection"]
@@ -64,7 +66,10 @@ class AssetFilter(django_filters.FilterSet):
         return tags.with_tag(queryset, value) if value.strip() else queryset
 
     def by_collection(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return tags.in_collection(queryset, value) if value.strip() else queryset
+        if not value.strip():
+            return queryset
+        self.chosen_collection = tags.collection_named(value)  # the view names it
+        return tags.in_collection(queryset, self.chosen_collection)
 
     def by_aspect(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         lo, hi = 1 - SQUARE_TOLERANCE, 1 + SQUARE_TOLERANCE

@@ -54,10 +54,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
 def shown_collection(filterset: AssetFilter, page: paging.Page) -> Collection | None:
     """The filtered collection, named only when this page shows some of its (public) assets:
     a collection of private assets stays unnamed, like one that does not exist."""
-    slug = filterset.form.cleaned_data.get("collection") if filterset.is_valid() else None
-    if not slug or not page.object_list:
-        return None
-    return Collection.objects.filter(slug=slug.strip()).first()
+    return filterset.chosen_collection if page.object_list else None
 
 
 @require_safe

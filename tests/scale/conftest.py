@@ -16,6 +16,7 @@ from moderation.models import Decision
 
 COMMON, RARE = "lighthouse", "zeppelin"
 TAG_COMMON, TAG_RARE, SHELF = "sea", "zeppelins", "shelf"  # on 3/4, 1/97 and 4/5 of assets
+SHELF_RARE = "rare-shelf"  # 1/97 of assets
 STATUSES = ["approved"] * 16 + ["in_review", "in_review", "rejected", "pending"]
 
 
@@ -91,6 +92,8 @@ def _tags_and_collection(assets: list[Asset]) -> None:
     TaggedAsset.objects.bulk_create(links, batch_size=2000)
     shelf, _ = Collection.objects.get_or_create(slug=SHELF, defaults={"name": "Shelf"})
     shelf.assets.add(*(a for i, a in enumerate(assets) if i % 5 != 4))
+    rare_shelf, _ = Collection.objects.get_or_create(slug=SHELF_RARE, defaults={"name": "Rare"})
+    rare_shelf.assets.add(*assets[::97])
 
 
 @pytest.fixture
