@@ -173,6 +173,32 @@ def add_to_collection(
     return None
 
 
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+
+    def clean_name(self) -> str:
+        return _tag_names(self.cleaned_data["name"])[0]
+
+
+class TagAdmin(admin.ModelAdmin):
+    """Rename or delete tags (deleting one removes it from every asset). Replaces
+    django-taggit's own, whose inline and "merge" action know only its generic TaggedItem
+    and would silently leave our assets' links alone."""
+
+    form = TagForm
+    list_display = ["name", "slug"]
+    ordering = ["name"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+if admin.site.is_registered(Tag):
+    admin.site.unregister(Tag)
+admin.site.register(Tag, TagAdmin)
+
+
 @admin.register(Collection)
 class CollectionAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "asset_count", "created"]
@@ -202,6 +228,7 @@ __all__ = [
     "CollectionAdmin",
     "CollectionFilter",
     "GroupingColumns",
+    "TagAdmin",
     "TagFilter",
     "add_tags",
     "add_to_collection",

@@ -201,3 +201,18 @@ def test_collection_list_counts_in_one_query(editor, three, django_assert_max_nu
     assert counts == {"c0": 0, "c1": 1, "c2": 2, "c3": 3, "c4": 0}
     grouped = [q for q in queries if "GROUP BY" in q["sql"].upper()]
     assert len(grouped) == 1
+
+
+# --- the tag admin -----------------------------------------------------------------------------
+
+
+def test_the_tag_admin_renames_a_tag_everywhere_and_checks_the_name(admin_client, three):
+    tags.set_tags(three[0], ["sea"])
+    tag = Tag.objects.get(name="sea")
+    url = f"/admin/taggit/tag/{tag.pk}/change/"
+    assert "taggeditem" not in admin_client.get(url).content.decode().lower()
+    assert "Merge selected tags" not in admin_client.get("/admin/taggit/tag/").content.decode()
+    refused = admin_client.post(url, {"name": "a,b", "slug": "a-b"})
+    assert refused.status_code == 200 and "comma" in refused.content.decode()
+    assert admin_client.post(url, {"name": "Ocean", "slug": "ocean"}).status_code == 302
+    assert list(three[0].tags.names()) == ["Ocean"]
