@@ -32,7 +32,7 @@ class _TableFilter(admin.SimpleListFilter):
     model: type = Tag
     field = "name"
 
-    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         rows = list(self.model.objects.order_by(self.field).values_list("pk", self.field))
         rows = rows[:FILTER_CHOICES]
         selected = self._selected()
@@ -46,7 +46,7 @@ class _TableFilter(admin.SimpleListFilter):
         except ValueError:
             return None
 
-    def queryset(self, request, queryset: QuerySet[Asset]) -> QuerySet[Asset]:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Asset]) -> QuerySet[Asset]:
         if not self.value():
             return queryset
         selected = self._selected()
@@ -149,7 +149,9 @@ def _intermediate(
 
 
 @admin.action(description="Add tags…", permissions=["change"])
-def add_tags(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Asset]):
+def add_tags(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Asset]
+) -> HttpResponse | None:
     form = AddTagsForm(request.POST if "apply" in request.POST else None)
     if not form.is_valid():
         return _intermediate(modeladmin, request, form, "Add tags to the selected assets")
@@ -162,7 +164,7 @@ def add_tags(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Query
 @admin.action(description="Add to collection…", permissions=["change"])
 def add_to_collection(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Asset]
-):
+) -> HttpResponse | None:
     form = AddToCollectionForm(request.POST if "apply" in request.POST else None)
     if not form.is_valid():
         return _intermediate(modeladmin, request, form, "Add the selected assets to a collection")
@@ -206,7 +208,7 @@ class CollectionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "description"]
 
-    def get_changelist_instance(self, request):
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
         """Counts for the shown page only, in one GROUP BY over their links."""
         changelist = super().get_changelist_instance(request)
         shown = list(changelist.result_list)

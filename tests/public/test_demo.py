@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from aiassets.models import Asset
+from aiassets.models import Asset, Collection
 from moderation.models import Decision
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,9 @@ def test_seed_demo_spreads_states_and_is_idempotent(
     assert (
         not Asset.objects.exclude(variants__status="ready").filter(variants__isnull=True).exists()
     )
+
+    assert not Asset.objects.filter(tagged_items__isnull=True).exists(), "every image is tagged"
+    assert Collection.objects.get(slug="editors-picks").assets.count() == 3  # 0, 5, 10
 
     again = run("seed_demo", "--count", "12", "--no-progress")
     assert "0 new, 12 already present" in again

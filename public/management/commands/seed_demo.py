@@ -1,6 +1,7 @@
 """Demo data for `make run`: an admin, an editor and a moderator, models and synthetic images
-in a spread of moderation states (approved, in review, rejected, one taken down), so every
-screen has something to show on first start.
+in a spread of moderation states (approved, in review, rejected, one taken down), tagged with
+their subject and style, some in a collection, so every screen has something to show on
+first start.
 
 Idempotent: users and models are created once, images are deduplicated by content, and only
 newly created assets get a demo state. States are set through moderation.workflow, with the
@@ -21,9 +22,9 @@ from django.utils import timezone
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from aiassets import synth
+from aiassets import synth, tags
 from aiassets.ingest import ingest
-from aiassets.models import Asset, GenerativeModel, Provenance
+from aiassets.models import Asset, Collection, GenerativeModel, Provenance
 from moderation import workflow
 
 # name, version, licence, restrictions, restricts public use, prompts public by default
@@ -35,6 +36,7 @@ MODELS = [
 ]
 DEMO_NOTE = "Demo data: state set by seed_demo."
 DEMO_PLATFORM = "demo-seed"
+DEMO_COLLECTION = ("editors-picks", "Editors' picks", "Demo data: a hand-picked set.")
 
 
 def _job_id(i: int) -> str:
@@ -157,7 +159,18 @@ class Command(BaseCommand):
         )
         if result.created:
             self._demo_state(result.asset, i, admin)
+            self._demo_tags(result.asset, i, [subject, art])
         return result.created
+
+    def _demo_tags(self, asset: Asset, i: int, names: list[str]) -> None:
+        """Its subject and style as tags; every fifth image in the demo collection."""
+        tags.set_tags(asset, names)
+        if i % 5 == 0:
+            picks, _ = Collection.objects.get_or_create(
+                slug=DEMO_COLLECTION[0],
+                defaults={"name": DEMO_COLLECTION[1], "description": DEMO_COLLECTION[2]},
+            )
+            picks.assets.add(asset)
 
     def _demo_state(self, asset: Asset, i: int, admin: User) -> None:
         """A spread of states: mostly approved, some in review, a few rejected, one taken down."""
