@@ -87,25 +87,19 @@ def with_tag(qs: QuerySet[Asset], name: str) -> QuerySet[Asset]:
     is looked up first (one indexed query), so the planner sees a constant and knows from its
     statistics whether the tag is rare (read the tag's links) or common (walk the assets'
     index). A name the database cannot hold (NUL) is a coded 400, never a database error."""
-    _queryable(name, "tag")
+    validation.check_query(name, "tag")
     return qs.filter(tagged_items__tag_id=tag_pk(name.strip()))
 
 
 def collection_named(slug: str) -> Collection | None:
     """The collection with this slug, or None (a NUL in it is a coded 400)."""
-    _queryable(slug, "collection")
+    validation.check_query(slug, "collection")
     return Collection.objects.filter(slug=slug.strip()).first()
 
 
 def in_collection(qs: QuerySet[Asset], collection: Collection | None) -> QuerySet[Asset]:
     """Assets of ``qs`` in ``collection`` (None: no asset): one join, no DISTINCT."""
     return qs.filter(collections__id=collection.pk if collection else 0)
-
-
-def _queryable(value: str, field: str) -> None:
-    problem = validation.text_problem(value)
-    if problem:
-        raise validation.refuse(field, f"{field} {problem}.", code="bad_request")
 
 
 def add_tags(assets: QuerySet[Asset], names: Iterable[str]) -> int:

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from ninja import Query, Schema, Status
 from pydantic import Field
 
-from aiassets import tags
+from aiassets import tags, validation
 from aiassets.errors import CodedError
 from aiassets.models import ApiToken, Asset, ModerationStatus, Provenance
 from aiassets.search import prompt_q
@@ -71,7 +71,7 @@ def filtered(token: ApiToken, f: ListFilters) -> QuerySet[Asset]:
     if f.status:
         qs = qs.filter(moderation_status=f.status)
     if f.model:
-        qs = qs.filter(provenance__model__name=f.model)
+        qs = qs.filter(provenance__model__name=validation.check_query(f.model, "model"))
     if f.created_after:
         qs = qs.filter(created_at__gte=f.created_after)
     if f.created_before:

@@ -125,7 +125,7 @@ def test_list_by_tag_pages_with_the_cursor(client, owned):
     assert [i["id"] for i in rest["items"]] == made[:1] and rest["next_cursor"] is None
 
 
-@pytest.mark.parametrize("param", ["tag", "collection"])
+@pytest.mark.parametrize("param", ["tag", "collection", "model"])
 def test_a_nul_in_a_filter_is_a_json_400(client, owned, param):
     owner, _, _ = owned
     response = client.get(f"/api/v1/assets?{param}=a%00b", **bearer(owner))
