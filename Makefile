@@ -22,9 +22,13 @@ migrate: install
 	$(BIN)/python manage.py make_secret_key --verbosity 0
 	$(BIN)/python manage.py migrate --noinput
 
-demo: migrate
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py seed_demo --count $(DEMO_COUNT)
+# Every step skips what an earlier run did (the key written, migrations applied, static files
+# unchanged, demo images present), so a second `make run` is ready in seconds (README "Two
+# commands"). scripts/prepare-demo runs migrate, collectstatic and seed_demo in one process.
+demo: install
+	@if [ ! -s "$${VAR_DIR:-var}/secret_key" ] || grep -qs VAR_DIR .env; then \
+		$(BIN)/python manage.py make_secret_key --verbosity 0; fi
+	@$(BIN)/python scripts/prepare-demo $(DEMO_COUNT)
 
 run: demo
 	@scripts/serve

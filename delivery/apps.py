@@ -18,3 +18,12 @@ class DeliveryConfig(AppConfig):
         asset_visibility_changed.connect(
             purge_on_leaving_public_view, dispatch_uid="delivery.purge_on_leaving_public_view"
         )
+        self._provide_rendition_links()
+
+    def _provide_rendition_links(self) -> None:
+        """Links on aiassets' asset page: immutable when public, signed and expiring else."""
+        from aiassets import pagehooks as hooks
+
+        from .signing import variant_url
+
+        hooks.provide(hooks.RENDITION_URL, variant_url)

@@ -20,3 +20,13 @@ class ModerationConfig(AppConfig):
             on_model_rules_changed, dispatch_uid="moderation.republish_on_model_rules_changed"
         )
         post_migrate.connect(grant_moderator_permissions, sender=self)
+        self._provide_editor_page()
+
+    def _provide_editor_page(self) -> None:
+        """The state sentence and the decision timeline on aiassets' asset page."""
+        from aiassets import pagehooks as hooks
+
+        from . import editor
+
+        hooks.provide(hooks.MODERATION_STATE, editor.state_sentence)
+        hooks.provide(hooks.MODERATION_TIMELINE, editor.timeline)

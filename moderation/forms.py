@@ -3,6 +3,8 @@ the reject-reason fields that the review page and the bulk actions share."""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib.admin.helpers import ActionForm
 
@@ -116,3 +118,44 @@ class QueueActionForm(ActionForm):
         label="Reason", choices=[("", "— reason (for reject) —"), *REJECT_REASONS], required=False
     )
     note = forms.CharField(label="Note", required=False, max_length=2000)
+
+
+class ItemIdsField(forms.Field):
+    """The checked item ids of the grid (``name="selected"``, repeated); at most ``limit``."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *args, limit: int = 500, **kwargs) -> None:
+        self.limit = limit
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value) -> list[uuid.UUID]:
+        values = [v for v in (value or []) if v]
+        if len(values) > self.limit:
+            raise forms.ValidationError(f"Select at most {self.limit} items at once.")
+        try:
+            return list(dict.fromkeys(uuid.UUID(str(v)[:64]) for v in values))
+        except ValueError:
+            raise forms.ValidationError("That is not an item of this queue.", code="bad_id")
+
+
+class GridDecisionForm(forms.Form):
+    """One decision over many items of a queue's grid; rejecting needs a reason."""
+
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    selected = ItemIdsField(error_messages={"required": "Select at least one item."})
+    reason_code = forms.ChoiceField(
+        label="Reason", choices=[("", "— reason (for reject) —"), *REJECT_REASONS], required=False
+    )
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+
+    def __init__(self, *args, decisions: tuple[str, ...] = ("approve", "reject"), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["decision"]
+        field.choices = [c for c in field.choices if c[0] in decisions]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not data.get("reason_code"):
+            self.add_error("reason_code", "Choose a reason to reject.")
+        return data

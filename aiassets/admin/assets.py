@@ -8,12 +8,13 @@ from django.contrib import admin, messages
 from django.db import connection
 from django.http import HttpResponseRedirect
 
-from .. import formats, renditions, search
+from .. import formats, pagehooks, renditions, search
 from ..errors import CodedError
 from ..ingest import commit
 from ..models import Asset, Variant
 from ..paging import BoundedListMixin
 from . import focal as focal_admin
+from . import page
 from .columns import AssetColumns
 from .grouping import (
     AssetChangeForm,
@@ -28,22 +29,14 @@ from .views import AssetViews
 
 
 class VariantInline(admin.TabularInline):
+    """Kept for importers; the asset page no longer uses it (it printed each rendition twice,
+    its name above its row): page.renditions_table() lists each one once."""
+
     model = Variant
     extra = 0
     can_delete = False
-    fields = [
-        "format",
-        "width",
-        "height",
-        "bytes",
-        "status",
-        "c2pa",
-        "attempts",
-        "error",
-        "updated_at",
-    ]
+    fields = ["format", "width", "height", "bytes", "status", "error"]
     readonly_fields = fields
-    ordering = ["format", "-width"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -93,7 +86,6 @@ class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, ad
     list_per_page = 50
     actions = ["rebuild_variants", add_tags, add_to_collection]
     form = AssetChangeForm  # the change form; uploads use AssetUploadForm (get_form)
-    inlines = [VariantInline]
     readonly_fields = [
         "preview",
         "id",
@@ -111,29 +103,37 @@ class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, ad
         "provenance_panel",
         "renditions_left_out",
         "art_direction",
+        "current_state",
+        "moderation_timeline",
+        "renditions",
     ]
     fieldsets = [
-        (None, {"fields": ["preview", "title", "alt_text"]}),
+        (None, {"fields": ["current_state", "preview", "title", "alt_text"]}),
         ("Tags and collections", {"fields": ["tags", "in_collections"]}),
+        ("Moderation", {"fields": ["moderation_timeline"]}),
         ("Art direction", {"fields": ["art_direction"]}),
         ("Provenance", {"fields": ["provenance_panel"]}),
         (
             "Original",
-            {"fields": ["id", "sha256", "format", "dimensions", "bytes", "phash", "created_at"]},
+            {
+                "classes": ["collapse"],
+                "fields": ["id", "sha256", "format", "dimensions", "bytes", "phash", "created_at"],
+            },
         ),
         (
             "Status",
             {
+                "classes": ["collapse"],
                 "fields": [
                     "moderation_status",
                     "published",
                     "delivery_version",
                     "uploaded_by",
                     "uploaded_via",
-                ]
+                ],
             },
         ),
-        ("Renditions", {"fields": ["renditions_left_out"]}),
+        ("Renditions", {"fields": ["renditions", "renditions_left_out"]}),
     ]
 
     def get_queryset(self, request):
@@ -191,13 +191,19 @@ class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, ad
                     },
                 ),
             ]
-        return super().get_fieldsets(request, obj)
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("aiassets.view_provenance"):
+            return fieldsets
+        # Prompts stay with those who may view provenance (editors and moderators may).
+        hidden = "provenance_panel"
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != hidden]})
+            for name, opts in fieldsets
+            if list(opts["fields"]) != [hidden]
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
 
     def add_view(self, request, form_url="", extra_context=None):
         # Committing can still be refused (erased meanwhile, storage down): the admin's
@@ -219,13 +225,25 @@ class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, ad
         return result.asset
 
     class Media:
-        css = {"all": ["aiassets/focal.css"]}
-        js = ["aiassets/focal.js"]
+        css = {"all": ["aiassets/focal.css", "aiassets/asset_page.css"]}
+        js = ["aiassets/focal.js", "aiassets/asset_page.js", "aiassets/dropupload.js"]
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             focal_admin.save_from_request(self, request, obj)
+
+    @admin.display(description="Now")
+    def current_state(self, obj: Asset) -> str:
+        return page.state_panel(obj)
+
+    @admin.display(description="Decisions, newest first")
+    def moderation_timeline(self, obj: Asset) -> str:
+        return pagehooks.call(pagehooks.MODERATION_TIMELINE, obj, default="—")
+
+    @admin.display(description="Each rendition")
+    def renditions(self, obj: Asset) -> str:
+        return page.renditions_table(obj)
 
     @admin.display(description="Focal point and crops")
     def art_direction(self, obj: Asset) -> str:

@@ -102,7 +102,8 @@ class AssetUploadForm(forms.ModelForm):
                 exc.message = "This field is required: the file carries no prompt to take."
             if exc.field == "model" and model is None:
                 exc.message = "Choose a generative model or name a new one (the file names none)."
-            self.add_error(self._field_for(exc), f"{exc.message} ({exc.code})")
+            error = forms.ValidationError(f"{exc.message} ({exc.code})", code=exc.code)
+            self.add_error(self._field_for(exc), error)
         return data
 
     def _provenance(self, data: dict, model: GenerativeModel | None) -> dict:

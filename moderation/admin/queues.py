@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 
 from django.contrib import admin, messages
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -26,7 +27,7 @@ from ..forms import QueueActionForm
 from ..models import AutoRejected, Classification, Escalated, NeedsReview, TakenDown
 from ..permissions import can_decide, can_take_down
 from ..reasons import REJECT_REASON_CODES
-from . import review
+from . import grid, review
 
 VERBS = {
     "approve": "Approved",
@@ -53,18 +54,12 @@ def relevant_top_score(classifications: list[Classification]) -> tuple[str, floa
 class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 16)
     queue: Callable[[QuerySet], QuerySet] = staticmethod(queues.needs_review)
     offers_next = True
+    grid_decisions: tuple[str, ...] = ("approve", "reject")  # what grid mode offers
 
-    list_display = [
-        "thumbnail",
-        "item",
-        "waiting",
-        "top_score",
-        "why",
-        "model_name",
-        "claimed_by",
-        "uploaded_by",
-    ]
-    list_display_links = ["thumbnail", "item"]
+    # Five columns fit beside the admin's sidebars at 1280 px: the model and the uploader ride
+    # under the title, the top score under the reason.
+    list_display = ["thumbnail", "item", "waiting", "why", "claimed_by"]
+    list_display_links = ["thumbnail"]
     list_filter = ["provenance__model"]
     search_fields = ["=id", "title", "provenance__prompt", "provenance__model__name"]
     list_per_page = 50
@@ -131,27 +126,34 @@ class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 1
 
     @admin.display(description="Item", ordering="title")
     def item(self, obj: Asset) -> str:
-        return str(obj)
+        prov = getattr(obj, "provenance", None)
+        return format_html(
+            '<a href="{}" class="queue-title">{}</a><small class="queue-sub">{} · by {}</small>',
+            review.change_url(self, obj.pk),
+            str(obj),
+            str(prov.model) if prov else "no provenance",
+            obj.uploaded_by.get_username() if obj.uploaded_by else "—",
+        )
 
     @admin.display(description="Waiting", ordering="queued_at")
     def waiting(self, obj: Asset) -> str:
-        return timesince(obj.queued_at, timezone.now()) if obj.queued_at else "—"
+        return timesince(obj.queued_at, timezone.now(), depth=1) if obj.queued_at else "—"
 
     @admin.display(description="Top score")
     def top_score(self, obj: Asset) -> str:
         best = relevant_top_score(list(obj.classifications.all()))
         if best is None:
-            return "—"
+            return ""
         return format_html("{} <small>{}</small>", f"{best[1]:.2f}", best[0])
 
     @admin.display(description="Why", ordering="last_reason")
     def why(self, obj: Asset) -> str:
-        return obj.last_reason or "—"
-
-    @admin.display(description="Model", ordering="provenance__model__name")
-    def model_name(self, obj: Asset) -> str:
-        prov = getattr(obj, "provenance", None)
-        return str(prov.model) if prov else "—"
+        score = self.top_score(obj)
+        return format_html(
+            "{}{}",
+            obj.last_reason or "—",
+            format_html('<span class="queue-score">{}</span>', score) if score else "",
+        )
 
     @admin.display(description="Claimed by")
     def claimed_by(self, obj: Asset) -> str:
@@ -173,6 +175,7 @@ class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 1
                 if self.offers_next
                 else None
             ),
+            "grid_url": grid.grid_url(self) if self.grid_decisions else None,
         }
         return super().changelist_view(request, {**(extra_context or {}), **extra})
 
@@ -184,27 +187,18 @@ class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 1
                 self.admin_site.admin_view(self.next_view),
                 name="{}_{}_next".format(*info),
             ),
+            path(
+                "grid/",
+                self.admin_site.admin_view(partial(grid.grid_view, self)),
+                name="{}_{}_grid".format(*info),
+            ),
         ] + super().get_urls()
 
     def next_view(self, request: HttpRequest) -> HttpResponse:
-        """Claim the oldest item nobody else holds and open it."""
+        """Claim the oldest item nobody else holds and open it ("Queue empty" when none)."""
         if not can_decide(request.user):
             return review.forbidden()
-        now = timezone.now()
-        candidates = (
-            self.queue(Asset.objects.all())
-            .exclude(review_claim__expires_at__gt=now)
-            .order_by("queued_at", "pk")
-            .values_list("pk", flat=True)[:25]
-        )
-        mine = self.queue(Asset.objects.all()).filter(
-            review_claim__user=request.user, review_claim__expires_at__gt=now
-        )
-        for pk in [*mine.values_list("pk", flat=True)[:1], *candidates]:
-            if claims.claim(pk, request.user).won:
-                return HttpResponseRedirect(review.change_url(self, pk))
-        messages.info(request, "Nothing left to review in this queue.")
-        return HttpResponseRedirect(review.changelist_url(self))
+        return review.go_next(self, request, exclude=[])
 
     # --- the review page is the change page -----------------------------------------------
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
@@ -283,6 +277,7 @@ class AutoRejectedAdmin(QueueAdmin):
     queue = staticmethod(queues.auto_rejected)
     actions = ["approve_selected", "send_to_review_selected"]
     offers_next = False
+    grid_decisions = ("approve",)
 
 
 @admin.register(TakenDown)
@@ -290,6 +285,7 @@ class TakenDownAdmin(QueueAdmin):
     queue = staticmethod(queues.taken_down)
     actions = ["restore_selected"]
     offers_next = False
+    grid_decisions = ()
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_decide(request.user) or can_take_down(request.user)

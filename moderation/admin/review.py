@@ -24,6 +24,7 @@ from ..forms import ReasonFields
 from ..models import Classification, Decision, Escalation, TakedownMatch
 from ..permissions import can_decide, can_take_down
 from ..reasons import REJECT_REASON_CODES
+from . import nextitem
 
 ACTIONS = [
     ("approve", "Approve"),
@@ -55,6 +56,28 @@ def change_url(model_admin: admin.ModelAdmin, pk: Any) -> str:
 
 def forbidden() -> HttpResponse:
     raise PermissionDenied
+
+
+def go_next(
+    model_admin: admin.ModelAdmin, request: HttpRequest, exclude: list[Any]
+) -> HttpResponseRedirect:
+    """Open the next item of the same queue (claimed for this user), or the queue itself with
+    "Queue empty" when nothing is left that nobody else holds."""
+    pk = nextitem.claim_next(model_admin, request, exclude=exclude)
+    if pk is not None:
+        return HttpResponseRedirect(change_url(model_admin, pk))
+    left = len(nextitem.skipped(request, model_admin))
+    nextitem.forget_skips(request, model_admin)  # "Review next" offers them again
+    messages.info(
+        request,
+        "Queue empty."
+        + (
+            f" You skipped {left} item{'s' if left != 1 else ''}; they are back in line."
+            if left
+            else ""
+        ),
+    )
+    return HttpResponseRedirect(changelist_url(model_admin))
 
 
 def _asset(object_id: str) -> Asset:
@@ -92,7 +115,7 @@ def review_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: 
         ),
         "escalation": escalated,
         "claim": claim,
-        "actions": actions if claim is None or claim.won else [],
+        "actions": with_keys(actions) if claim is None or claim.won else [],
         "self_upload": self_upload,
         "reason_form": ReasonFields(),
         "queue_url": changelist_url(model_admin),
@@ -102,6 +125,14 @@ def review_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: 
         "face_boxes_redacted": bool(asset.redaction_boxes()),
     }
     return TemplateResponse(request, "admin/moderation/review.html", context)
+
+
+SHORTCUTS = {"approve": "a", "reject": "r", "escalate": "e"}
+
+
+def with_keys(actions: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(name, label, keyboard shortcut or "") for the review page's buttons and legend."""
+    return [(name, label, SHORTCUTS.get(name, "")) for name, label in actions]
 
 
 def available_actions(asset: Asset, user: Any, escalated: bool) -> tuple[list[tuple], bool]:
@@ -127,31 +158,48 @@ def available_actions(asset: Asset, user: Any, escalated: bool) -> tuple[list[tu
 
 
 def _act(model_admin: admin.ModelAdmin, request: HttpRequest, asset: Asset) -> HttpResponse:
-    user = request.user
     action = request.POST.get("action", "")
-    here = change_url(model_admin, asset.pk)
     if action == "face_redaction":
-        try:
-            changed = workflow.set_face_redaction(
-                asset, request.POST.get("face_redaction", ""), by=user
-            )
-        except workflow.WorkflowError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request,
-                "Face redaction saved; the variants are being rebuilt."
-                if changed
-                else "Face redaction unchanged.",
-            )
-        return HttpResponseRedirect(here)
+        return _face_redaction(model_admin, request, asset)
     if action == "release":
-        claims.release(asset.pk, user)
+        claims.release(asset.pk, request.user)
         messages.info(request, f"Released “{asset}” for others to review.")
         return HttpResponseRedirect(changelist_url(model_admin))
+    if action == "skip":
+        claims.release(asset.pk, request.user)
+        nextitem.remember_skip(request, model_admin, asset.pk)
+        messages.info(request, f"Skipped “{asset}”: left for others, not decided.")
+        return go_next(model_admin, request, exclude=[asset.pk])
     if action not in workflow.RULES:
         messages.error(request, "Unknown action.")
-        return HttpResponseRedirect(here)
+        return HttpResponseRedirect(change_url(model_admin, asset.pk))
+    return _decide(model_admin, request, asset, action)
+
+
+def _face_redaction(
+    model_admin: admin.ModelAdmin, request: HttpRequest, asset: Asset
+) -> HttpResponse:
+    try:
+        changed = workflow.set_face_redaction(
+            asset, request.POST.get("face_redaction", ""), by=request.user
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            "Face redaction saved; the variants are being rebuilt."
+            if changed
+            else "Face redaction unchanged.",
+        )
+    return HttpResponseRedirect(change_url(model_admin, asset.pk))
+
+
+def _decide(
+    model_admin: admin.ModelAdmin, request: HttpRequest, asset: Asset, action: str
+) -> HttpResponse:
+    """Run one workflow transition for this moderator, then open the queue's next item."""
+    here = change_url(model_admin, asset.pk)
     form = ReasonFields(request.POST)
     form.is_valid()
     reason = form.cleaned_data.get("reason_code", "")
@@ -159,21 +207,18 @@ def _act(model_admin: admin.ModelAdmin, request: HttpRequest, asset: Asset) -> H
     if action == "reject" and reason not in REJECT_REASON_CODES:
         messages.error(request, "Choose a reason to reject.")
         return HttpResponseRedirect(here)
-    won = claims.claim(asset.pk, user)
+    won = claims.claim(asset.pk, request.user)
     if not won.won:
         holder = won.holder.get_username() if won.holder else "another moderator"
         messages.error(request, f"{holder} is reviewing “{asset}”; it was not changed.")
         return HttpResponseRedirect(changelist_url(model_admin))
     try:
-        workflow.transition(action, asset, by=user, reason_code=reason, note=note)
-    except workflow.NotPermitted as exc:
-        messages.error(request, str(exc))
-        return HttpResponseRedirect(here)
+        workflow.transition(action, asset, by=request.user, reason_code=reason, note=note)
     except workflow.WorkflowError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(here)
     messages.success(request, f"{DONE[action]} “{asset}”" + (f" ({reason})." if reason else "."))
-    return HttpResponseRedirect(changelist_url(model_admin))
+    return go_next(model_admin, request, exclude=[asset.pk])
 
 
 def overlay(classifications: list[Classification]) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
-"""One real browser run through the review queue: open it, approve one item, reject another.
+"""One real browser run through the review queue: open it, approve one item (the next opens by
+itself), reject it, and land on the empty queue.
 
 Headless Debian Chromium through Playwright (the ``browser`` fixture in tests/conftest.py),
 against pytest-django's live server. No sleeps: Playwright's expect() waits.
@@ -50,16 +51,17 @@ def test_moderator_approves_one_and_rejects_one(browser, live_server, ingest_for
         expect(page.get_by_text("You hold this item")).to_be_visible()
         page.get_by_role("button", name="Approve").click()
         expect(page.locator("ul.messagelist")).to_contain_text("Approved “Fox at dawn”")
-        expect(page.locator('[data-stat="length"]')).to_have_text("1")
 
-        # Reject the other with a reason code.
-        page.get_by_role("link", name="Heron <b>at</b> dusk").click()
+        # Approve-and-next: the other item opens, claimed; reject it with a reason code.
+        expect(page.get_by_role("heading", name="Review: Heron <b>at</b> dusk")).to_be_visible()
+        expect(page.get_by_text("You hold this item")).to_be_visible()
         page.get_by_label("Reason").select_option("sexual_content")
         page.get_by_label("Note").fill("checked at full size")
         page.get_by_role("button", name="Reject").click()
         expect(page.locator("ul.messagelist")).to_contain_text(
             "Rejected “Heron <b>at</b> dusk” (sexual_content)"
         )
+        expect(page.locator("ul.messagelist")).to_contain_text("Queue empty.")
         expect(page.locator('[data-stat="length"]')).to_have_text("0")
     finally:
         context.close()

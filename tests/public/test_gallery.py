@@ -48,12 +48,12 @@ def test_gallery_lists_only_public_assets(client, gallery):
         assert str(a.pk) not in html
 
 
-def test_first_row_is_eager_with_high_priority(client, gallery):
+def test_only_the_first_image_is_eager_with_high_priority(client, gallery):
     html = client.get("/").content.decode()
     imgs = re.findall(r"<img src=[^>]*>", html)
     assert len(imgs) == 7
     for i, tag in enumerate(imgs):
-        if i < 4:
+        if i == 0:
             assert 'fetchpriority="high"' in tag and 'loading="eager"' in tag
         else:
             assert "fetchpriority" not in tag and 'loading="lazy"' in tag
@@ -112,6 +112,7 @@ def test_pagination_and_query_budget(client, gallery, monkeypatch):
     assert len(ids_on(first)) == 3 and 'rel="next"' in first and "Page 1 of 3" in first
     third = client.get("/?aspect=&page=3").content.decode()
     assert len(ids_on(third)) == 1 and 'rel="prev"' in third
+    assert third.count('fetchpriority="high"') == 1, "a later page opens at its top too"
     assert "aspect=&amp;page=2" in third, "filters survive pagination"
     assert client.get("/?page=999").status_code == 200
 

@@ -1,24 +1,30 @@
-"""Demo data for `make run`: an admin, an editor and a moderator, models and synthetic images
+"""Demo data for `make run`: an admin, an editor and a moderator, models and demo images
+(scikit-image's bundled photographs, graded and cropped, and some code-made art: aiassets.synth)
 in a spread of moderation states (approved, in review, rejected, one taken down), tagged with
 their subject and style, some in a collection, so every screen has something to show on
 first start.
 
-Idempotent: users and models are created once, images are deduplicated by content, and only
-newly created assets get a demo state. States are set through moderation.workflow, with the
-audit trail that implies.
+Idempotent and quick to re-run: users and models are created once, and the images already
+seeded (found by their provenance job id) are skipped before anything is made; only newly
+created assets get a demo state, set through moderation.workflow with the audit trail that
+implies. Log records go to VAR_DIR/seed_demo.log while it seeds.
 """
 
 from __future__ import annotations
 
-import os
+import logging
 import random
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from PIL import Image
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -80,11 +86,70 @@ SIZES = [
     (2048, 1152),
     (640, 960),
 ]
+PHOTO_STYLES = [
+    "35mm film still",
+    "editorial photograph",
+    "medium format",
+    "documentary photograph",
+    "studio portrait lighting",
+    "long exposure",
+]
 FORMATS = [("PNG", {}), ("JPEG", {"quality": 92}), ("WEBP", {"quality": 90}), ("PNG", {})]
 
 
+@contextmanager
+def _log_to_file(path: Path) -> Iterator[None]:
+    """While seeding, log records go to ``path``; the console shows only warnings and errors,
+    printed above the progress bar (tqdm.write) instead of through it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    root = logging.getLogger()
+    before = list(root.handlers)
+    with logging_redirect_tqdm():
+        for handler in set(root.handlers) - set(before):  # the console, now through tqdm
+            to_file.setFormatter(handler.formatter)
+            handler.setLevel(max(handler.level, logging.WARNING))
+        root.addHandler(to_file)
+        try:
+            yield
+        finally:
+            root.removeHandler(to_file)
+            to_file.close()
+
+
+def _demo_image(i: int, rng: random.Random) -> tuple[Image.Image, dict, str]:
+    """Image ``i``, its provenance so far (prompt, params) and its title.
+
+    Mostly photographs (synth.photograph: scikit-image's sample photos, graded and cropped);
+    every eighth (never the last seeded, the gallery's first), and all of them without
+    scikit-image, code-made art (synth.artwork)."""
+    made = None if i % 8 == 3 else synth.photograph(i)
+    if made is not None:
+        image, done = made
+        look = rng.choice(PHOTO_STYLES)
+        prompt = f"{done['subject']}, {look}, {done['grade']} colour grade, {done['crop']}"
+        title = f"{done['subject'][0].upper()}{done['subject'][1:]} ({look})"
+        alt = f"Photograph of {done['subject']}, {done['grade']} colour grade"
+        extra = {"_alt": alt, "_tags": ["photograph", look]}
+        return image, {"prompt": prompt, "params": {"demo": done}, **extra}, title
+    width, height = SIZES[i % len(SIZES)]
+    style = "flat" if i % 3 == 0 else "photo"
+    subject, art = rng.choice(SUBJECTS), rng.choice(STYLES)
+    image = synth.artwork(width, height, seed=1000 + i, style=style)
+    return (
+        image,
+        {
+            "prompt": f"a {subject}, {art}, highly detailed, soft light",
+            "params": {"demo": {"source": "synth.artwork", "style": style}},
+            "_alt": f"Synthetic {art} artwork of a {subject}",
+            "_tags": [subject, art],
+        },
+        f"{subject.capitalize()} ({art})",
+    )
+
+
 class Command(BaseCommand):
-    help = "Create demo users, generative models and synthetic images (safe to re-run)."
+    help = "Create demo users, generative models and demo images (safe to re-run)."
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, default=48)
@@ -117,54 +182,50 @@ class Command(BaseCommand):
         )
         todo = [i for i in range(count) if _job_id(i) not in present]
         created = 0
-        with logging_redirect_tqdm():  # log lines print above the bar, not through it
+        log_path = settings.VAR_DIR / "seed_demo.log"
+        if todo:
+            self.stdout.write(f"Seeding {len(todo)} demo images (log: {log_path})")
+        with _log_to_file(log_path) if todo else nullcontext():
             bar = tqdm(todo, unit="image", disable=no_progress or not todo, file=self.stderr._out)
             for i in bar:
                 created += self._seed_one(i, models, admin)
         self.stdout.write(f"Demo images: {created} new, {count - created} already present.")
-        addr = os.environ.get("RUN_ADDR") or "127.0.0.1:8000"
-        self.stdout.write(
-            f"Log in at http://{addr}/admin/ as admin, editor or moderator, password: {password}"
-        )
+        self.stdout.write(f"Demo users admin, editor and moderator, password: {password}")
 
     def _seed_one(self, i: int, models: list[GenerativeModel], admin: User) -> bool:
-        """Synthesise, ingest and set the demo state of image ``i``; True if it was new."""
+        """Make, ingest and set the demo state of image ``i``; True if it was new."""
         rng = random.Random(7 * 1_000_003 + i)
-        now = timezone.now()
         model = models[i % len(models)]
-        width, height = SIZES[i % len(SIZES)]
         fmt, opts = FORMATS[i % len(FORMATS)]
-        style = "flat" if i % 3 == 0 else "photo"
-        image = synth.artwork(width, height, seed=1000 + i, style=style)
-        subject, art = rng.choice(SUBJECTS), rng.choice(STYLES)
-        provenance = {
-            "model": {"name": model.name, "version": model.version},
-            "prompt": f"a {subject}, {art}, highly detailed, soft light",
-            "negative_prompt": "blurry, watermark, text",
-            "seed": rng.randrange(2**32),
-            "params": {
-                "steps": rng.choice([20, 28, 40]),
-                "cfg": rng.choice([5, 6.5, 7]),
-                "sampler": rng.choice(["euler_a", "dpmpp_2m", "ddim"]),
-            },
-            "generated_at": (now - timedelta(hours=i * 5)).isoformat(),
-            "source": {"platform": DEMO_PLATFORM, "job_id": _job_id(i)},
-        }
+        image, provenance, title = _demo_image(i, rng)
+        provenance.update(
+            model={"name": model.name, "version": model.version},
+            negative_prompt="blurry, watermark, text",
+            seed=rng.randrange(2**32),
+            generated_at=(timezone.now() - timedelta(hours=i * 5)).isoformat(),
+            source={"platform": DEMO_PLATFORM, "job_id": _job_id(i)},
+        )
+        provenance["params"].update(
+            steps=rng.choice([20, 28, 40]),
+            cfg=rng.choice([5, 6.5, 7]),
+            sampler=rng.choice(["euler_a", "dpmpp_2m", "ddim"]),
+        )
+        alt, names = provenance.pop("_alt"), provenance.pop("_tags")
         result = ingest(
             synth.encode(image, fmt, **opts),
             provenance,
             filename=f"demo-{i:03d}.{fmt.lower()}",
-            title=f"{subject.capitalize()} ({art})",
-            alt_text=f"Synthetic {art} artwork of a {subject}",
+            title=title,
+            alt_text=alt,
         )
         if result.created:
             self._demo_state(result.asset, i, admin)
-            self._demo_tags(result.asset, i, [subject, art])
+            self._demo_tags(result.asset, i, names)
         return result.created
 
     def _demo_tags(self, asset: Asset, i: int, names: list[str]) -> None:
         """Its subject and style as tags; every fifth image in the demo collection."""
-        tags.set_tags(asset, names)
+        tags.set_tags(asset, tags.clean(names))
         if i % 5 == 0:
             picks, _ = Collection.objects.get_or_create(
                 slug=DEMO_COLLECTION[0],

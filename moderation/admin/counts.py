@@ -1,0 +1,88 @@
+"""Queue counts for the admin index, in workflow order: what waits for a human first.
+
+Each count is one query that stays cheap however large the table grows: it walks the queue
+index ``asset_queue_idx`` (status, queued_at) and stops after ``CAP`` + 1 rows, so a long
+queue reads "1,000+". The auto-rejected queue needs each row's latest decision, so it looks
+at no more than ``SCAN`` rejected rows (the oldest) and shows "N+" when it stopped there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from aiassets.models import Asset, ModerationStatus
+
+from ..models import AutoRejected, Escalated, NeedsReview, TakenDown
+
+CAP = 1000
+SCAN = 2000  # rejected rows examined for the auto-rejected count (about 50 ms at 1M assets)
+ORDER = [NeedsReview, Escalated, AutoRejected, TakenDown]  # the workflow's order
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    label: str
+    url: str
+    grid_url: str
+    next_url: str
+    count: int
+    more: bool  # the queue holds more than ``count``
+
+    @property
+    def shown(self) -> str:
+        return f"{self.count:,}+" if self.more else f"{self.count:,}"
+
+
+def bounded(queue: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """(count up to ``cap`` (CAP), whether there are more): a LIMITed subquery, one index walk."""
+    cap = CAP if cap is None else cap
+    # Ordered by the index's second column, so PostgreSQL walks asset_queue_idx and stops at
+    # the LIMIT (unordered, it bitmap-scans every row of the status first).
+    n = queue.order_by("queued_at").values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def _count(model_admin: Any) -> tuple[int, bool]:
+    if model_admin.model is not AutoRejected:
+        return bounded(model_admin.queue(Asset.objects.all()))
+    rejected = Asset.objects.filter(moderation_status=ModerationStatus.REJECTED).order_by(
+        "queued_at", "pk"
+    )
+    window = rejected[:SCAN].values("pk")
+    n, more = bounded(model_admin.queue(Asset.objects.filter(pk__in=window)))
+    return n, more or rejected[SCAN : SCAN + 1].exists()
+
+
+def queue_counts(request: Any, site: admin.AdminSite = admin.site) -> list[QueueCount]:
+    """The queues this user may open, in workflow order, with bounded counts."""
+    out = []
+    for model in ORDER:
+        model_admin = site.get_model_admin(model) if site.is_registered(model) else None
+        if model_admin is None or not model_admin.has_view_permission(request):
+            continue
+        info = model._meta.app_label, model._meta.model_name
+        count, more = _count(model_admin)
+        out.append(
+            QueueCount(
+                label=str(model._meta.verbose_name_plural),
+                url=reverse("admin:{}_{}_changelist".format(*info), current_app=site.name),
+                grid_url=(
+                    reverse("admin:{}_{}_grid".format(*info), current_app=site.name)
+                    if model_admin.grid_decisions and model_admin.has_decide_permission(request)
+                    else ""
+                ),
+                next_url=(
+                    reverse("admin:{}_{}_next".format(*info), current_app=site.name)
+                    if model_admin.offers_next and model_admin.has_decide_permission(request)
+                    else ""
+                ),
+                count=count,
+                more=more,
+            )
+        )
+    return out

@@ -1,0 +1,83 @@
+"""The review desk at scale (issue 21): the admin index's queue counts and the grid keep a fixed
+query budget however many assets there are, and on PostgreSQL the counts walk the queue index
+(asset_queue_idx) with a LIMIT instead of counting whole tables."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from moderation.admin import counts
+from tests.conftest import need
+
+from .test_query_plans import BIG_TABLES, plan_nodes
+
+pytestmark = pytest.mark.django_db
+
+BUDGETS = {  # page -> most queries (session and user lookups included)
+    "admin_index": 9,
+    "grid_needs_review": 8,
+    "grid_auto_rejected": 8,
+}
+URLS = {
+    "admin_index": "/admin/",
+    "grid_needs_review": "/admin/moderation/needsreview/grid/",
+    "grid_auto_rejected": "/admin/moderation/autorejected/grid/",
+}
+
+
+@pytest.fixture
+def root(client):
+    user = get_user_model().objects.create_superuser("desk", "desk@example.test", "pw")
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("size", [60, 120])
+def test_desk_pages_within_their_query_budget(
+    client, root, population, size, django_assert_max_num_queries
+):
+    population(size)
+    for name, url in URLS.items():
+        with django_assert_max_num_queries(BUDGETS[name], info=name):
+            response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+
+
+def test_index_counts_are_one_query_per_queue(root, population):
+    population(100)
+    request = RequestFactory().get("/admin/")
+    request.user = root
+    with CaptureQueriesContext(connection) as ctx:
+        shown = counts.queue_counts(request)
+    assert [q.label for q in shown] == ["Needs review", "Escalated", "Auto-rejected", "Taken down"]
+    assert len(ctx.captured_queries) <= 5, "one per queue, plus the auto-rejected window check"
+    assert all("LIMIT" in q["sql"] for q in ctx.captured_queries), "every count is bounded"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_index_counts_walk_the_queue_index(root, population):
+    if connection.vendor != "postgresql":
+        need("PostgreSQL", "set DATABASE_URL=postgres://… to check query plans")
+    population(3000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE aiassets_asset, moderation_decision, moderation_escalation")
+    request = RequestFactory().get("/admin/")
+    request.user = root
+    with CaptureQueriesContext(connection) as ctx:
+        counts.queue_counts(request)
+    for query in ctx.captured_queries:
+        nodes = plan_nodes(query["sql"], ())
+        seq = {n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"}
+        assert not seq & BIG_TABLES, (query["sql"][:200], seq)
+        # Escalated items are found from the (small) escalation table, then by primary key.
+        wanted = (
+            "aiassets_asset_pkey"
+            if 'INNER JOIN "moderation_escalation"' in query["sql"]
+            else "asset_queue_idx"
+        )
+        assert wanted in {n.get("Index Name") for n in nodes}, query["sql"][:200]
