@@ -85,6 +85,8 @@ DEFAULTS: dict[str, Any] = {
     # <picture> lists AVIF first, so browsers that decode AVIF never ask for WebP: WebP is
     # built only when someone asks. The share card is always built at once.
     "DERIVATIVE_PRECOMPUTE": ["avif", "jpeg"],
+    # django-taggit: "Cat" and "cat" are one tag (aiassets.tags looks names up this way too).
+    "TAGGIT_CASE_INSENSITIVE": True,
 }
 
 app_settings = AppSettings(DEFAULTS)

@@ -15,12 +15,17 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "aiassets.add_generativemodel",
         "aiassets.change_generativemodel",
         "aiassets.view_generativemodel",
+        "aiassets.add_collection",
+        "aiassets.change_collection",
+        "aiassets.view_collection",
+        "taggit.view_tag",
     ],
     "moderators": [
         "aiassets.view_asset",
         "aiassets.view_variant",
         "aiassets.view_provenance",
         "aiassets.view_generativemodel",
+        "aiassets.view_collection",
     ],
 }
 

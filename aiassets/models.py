@@ -12,6 +12,8 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItemBase
 
 
 class GenerativeModel(models.Model):
@@ -196,6 +198,12 @@ class Asset(models.Model):
         "orders the review queues. Written with each moderation decision.",
     )
 
+    # Tags (django-taggit) through TaggedAsset: a real foreign key, so a tag filter is an
+    # indexed join, never a generic-relation scan. Public only as far as the asset is.
+    tags = TaggableManager(
+        through="TaggedAsset", blank=True, help_text="Comma-separated; at most 50 tags."
+    )
+
     objects = AssetQuerySet.as_manager()
     ready_variant_rows = ReadyVariantRows()  # prefetched by with_variants()
 
@@ -265,6 +273,44 @@ class Asset(models.Model):
         from .c2pa import signer_label
 
         return f"Signed by {signer_label()}"
+
+
+class TaggedAsset(TaggedItemBase):
+    """One tag on one asset (django-taggit's through model, with a real foreign key)."""
+
+    content_object = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="tagged_items", db_index=True
+    )
+    # No index of its own: taggedasset_unique starts with tag_id and serves it.
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="aiassets_taggedasset_items", db_index=False
+    )
+
+    class Meta:
+        verbose_name = "asset tag"
+        constraints = [
+            # Also the index a tag filter walks: (tag, asset).
+            models.UniqueConstraint(fields=["tag", "content_object"], name="taggedasset_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_object_id} tagged {self.tag_id}"
+
+
+class Collection(models.Model):
+    """A named set of assets chosen by editors; an asset may be in several."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in gallery and API URLs.")
+    description = models.TextField(blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    assets = models.ManyToManyField(Asset, related_name="collections", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class PromptVisibility(models.TextChoices):
@@ -565,12 +611,14 @@ __all__ = [
     "Asset",
     "C2paState",
     "BuildLog",
+    "Collection",
     "FaceRedaction",
     "FocalSource",
     "GenerativeModel",
     "ModerationStatus",
     "PromptVisibility",
     "Provenance",
+    "TaggedAsset",
     "Variant",
 ]
 

@@ -142,6 +142,15 @@ def check_text(value: str, field: str) -> str:
     return value
 
 
+def check_query(value: str, field: str) -> str:
+    """Refuse a search or filter value the database cannot compare (NUL): a coded 400
+    ``bad_request``, never a database error. Returns it unchanged otherwise."""
+    problem = text_problem(value)
+    if problem:
+        raise refuse(field, f"{field} {problem}.", code="bad_request")
+    return value
+
+
 def storable_text(value: str) -> str:
     """``value`` with what the database cannot store replaced by U+FFFD (for names we record
     but do not own, such as an upload's file name)."""

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Header, Router, Status
 from ninja.files import UploadedFile
 
+from aiassets import tags
 from aiassets.errors import CodedError
 from aiassets.ingest import IngestError, ingest
 from aiassets.models import SERVABLE, ApiToken, Asset, Provenance, Variant
@@ -25,6 +26,13 @@ from .auth import ingest_scope, read_scope
 from .schemas import AssetCreated, AssetOut, ErrorOut
 
 View = Literal["owner", "public"]
+
+
+def related() -> tuple:
+    """What asset_body reads beyond the row, for prefetch_related: a query each."""
+    return ("variants", tags.prefetch(), "collections")
+
+
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 503)}
 
 IDEMPOTENCY_KEY = Header(
@@ -84,7 +92,7 @@ def readable(token: ApiToken, asset_id: uuid.UUID) -> tuple[Asset, View]:
     """The asset and how ``token`` may see it; CodedError 404 (or 410 to its owner) if not."""
     asset = (
         Asset.objects.select_related("provenance__model")
-        .prefetch_related("variants")
+        .prefetch_related(*related())
         .filter(pk=asset_id)
         .first()
     )
@@ -113,6 +121,11 @@ def asset_body(asset: Asset, view: View) -> dict[str, Any]:
         "created_at": asset.created_at,
         "provenance": provenance_body(prov, view) if prov is not None else None,
         "variants": [variant_body(asset, v, view) for v in variants],
+        "tags": tags.names(asset),
+        "collections": [
+            {"slug": c.slug, "name": c.name}
+            for c in sorted(asset.collections.all(), key=lambda c: c.name.casefold())
+        ],
     }
 
 

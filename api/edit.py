@@ -1,8 +1,9 @@
 """PATCH and DELETE /api/v1/assets/<id> (scope ``ingest``, the uploading token only).
 
-PATCH sets the title, the alt text and the prompt's visibility, each checked by
-``aiassets.validation``; a new prompt visibility goes through moderation's republish, so the
-renditions (whose signed manifest names a public prompt) are rebuilt and old URLs purged.
+PATCH sets the title, the alt text, the tags (``aiassets.tags``: the whole set is replaced)
+and the prompt's visibility, each checked by ``aiassets.validation``; a new prompt
+visibility goes through moderation's republish, so the renditions (whose signed manifest
+names a public prompt) are rebuilt and old URLs purged.
 DELETE asks moderation for erasure in a background job (audited as a take-down decision with
 the token's name); it answers 202 with the asset's URL until the erasure is done, then the
 asset answers 410.
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Status
 
-from aiassets import validation
+from aiassets import tags, validation
 from aiassets.errors import CodedError
 from aiassets.models import ApiToken, Asset, Provenance
 from aiassets.queueing import enqueue_on_commit
@@ -54,12 +55,18 @@ def checked(patch: AssetPatch) -> dict[str, Any]:
             validation.check_text(changes[name], name)
     if "prompt_visibility" in changes and changes["prompt_visibility"] is None:
         raise validation.refuse("prompt_visibility", "prompt_visibility cannot be null.")
+    if "tags" in changes:
+        if changes["tags"] is None:
+            raise validation.refuse("tags", "tags cannot be null; send [] to remove every tag.")
+        changes["tags"] = tags.clean(changes["tags"])
     return changes
 
 
 @router.patch("/assets/{asset_id}", response={200: AssetOut, **ERRORS}, auth=ingest_scope)
 def patch_asset(request: HttpRequest, asset_id: uuid.UUID, patch: AssetPatch):
-    """Set the title, alt text or prompt visibility of one of your uploads.
+    """Set the title, alt text, tags or prompt visibility of one of your uploads.
+
+    `tags` replaces the asset's whole set of tags (`[]` removes them all).
 
     A new prompt visibility rebuilds the renditions (moderation's republish) and purges the
     old URLs of a public asset."""
@@ -72,6 +79,8 @@ def patch_asset(request: HttpRequest, asset_id: uuid.UUID, patch: AssetPatch):
             Asset.objects.filter(pk=asset.pk).update(**texts)
         if visibility is not None:
             Provenance.objects.filter(asset=asset).update(prompt_visibility=visibility)
+        if "tags" in changes:
+            tags.set_tags(asset, changes["tags"])
     if visibility is not None:
         workflow.republish(asset.pk, reason=f"prompt visibility: {visibility} (API)")
     asset, view = readable(request.auth, asset_id)

@@ -12,17 +12,18 @@ from datetime import datetime
 
 from django.core import signing
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Query, Schema, Status
 from pydantic import Field
 
+from aiassets import tags, validation
 from aiassets.errors import CodedError
 from aiassets.models import ApiToken, Asset, ModerationStatus, Provenance
 from aiassets.search import prompt_q
 from public import paging
 
-from .assets import ERRORS, asset_body, router
+from .assets import ERRORS, asset_body, related, router
 from .auth import read_scope
 from .schemas import AssetPage
 
@@ -37,6 +38,12 @@ class ListFilters(Schema):
     created_before: datetime | None = Field(None, description="Created before (ISO 8601).")
     q: str | None = Field(
         None, max_length=200, description="Words in the prompt (only prompts you may see)."
+    )
+    tag: str | None = Field(
+        None, max_length=100, description="Only assets with this tag (any case)."
+    )
+    collection: str | None = Field(
+        None, max_length=100, description="Only assets in the collection with this slug."
     )
     cursor: str | None = Field(None, max_length=200, description="`next_cursor` of a page.")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
@@ -64,24 +71,31 @@ def filtered(token: ApiToken, f: ListFilters) -> QuerySet[Asset]:
     if f.status:
         qs = qs.filter(moderation_status=f.status)
     if f.model:
-        qs = qs.filter(provenance__model__name=f.model)
+        qs = qs.filter(provenance__model__name=validation.check_query(f.model, "model"))
     if f.created_after:
         qs = qs.filter(created_at__gte=f.created_after)
     if f.created_before:
         qs = qs.filter(created_at__lt=f.created_before)
     if f.q:
         qs = qs.filter(prompt_filter(token, f.q))
+    if f.tag:
+        qs = tags.with_tag(qs, f.tag)
+    if f.collection:
+        qs = tags.in_collection(qs, tags.collection_named(f.collection))
     return qs
 
 
 def page(token: ApiToken, qs: QuerySet[Asset], size: int) -> list[Asset]:
     """The newest ``size`` rows of ``qs`` the token may see: two index walks that each stop
     after ``size`` rows (its own uploads on ``asset_token_newest_idx``, public ones on
-    ``asset_public_newest_idx``), merged. An OR of the two would walk every row between."""
-    qs = qs.select_related("provenance__model").prefetch_related("variants").order_by(*NEWEST)
+    ``asset_public_newest_idx``), merged. An OR of the two would walk every row between.
+    Variants, tags and collections are then fetched once for the page (a query each)."""
+    qs = qs.select_related("provenance__model").order_by(*NEWEST)
     rows = {a.pk: a for a in qs.filter(uploaded_via=token)[:size]}
     rows.update((a.pk, a) for a in qs.filter(PUBLIC)[:size] if a.pk not in rows)
-    return sorted(rows.values(), key=lambda a: (a.created_at, a.pk), reverse=True)[:size]
+    found = sorted(rows.values(), key=lambda a: (a.created_at, a.pk), reverse=True)[:size]
+    prefetch_related_objects(found, *related())
+    return found
 
 
 def encode_cursor(asset: Asset) -> str:

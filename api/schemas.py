@@ -13,6 +13,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from aiassets.tags import MAX_TAG_LENGTH, MAX_TAGS
 from webhooks.events import EVENT_TYPES
 
 
@@ -73,6 +74,11 @@ class VariantOut(Schema):
     )
 
 
+class CollectionOut(Schema):
+    slug: str = Field(description="Filter the list with `collection=<slug>`.")
+    name: str
+
+
 class AssetOut(Schema):
     id: uuid.UUID
     view: Literal["owner", "public"] = Field(
@@ -89,6 +95,12 @@ class AssetOut(Schema):
     created_at: datetime
     provenance: ProvenanceOut | None
     variants: list[VariantOut]
+    tags: list[str] = Field(
+        default_factory=list, description="The asset's tags, sorted; filter with `tag=<name>`."
+    )
+    collections: list[CollectionOut] = Field(
+        default_factory=list, description="The collections the asset is in, by name."
+    )
 
 
 class TakedownIn(Schema):
@@ -120,6 +132,13 @@ class AssetPatch(Schema):
     alt_text: str | None = Field(None, description="At most 500 characters.")
     prompt_visibility: Literal["inherit", "public", "private"] | None = Field(
         None, description="'inherit' follows the generative model's default."
+    )
+    tags: list[str] | None = Field(
+        None,
+        max_length=MAX_TAGS,
+        description=f"Replaces the asset's tags: at most {MAX_TAGS}, each 1 to "
+        f"{MAX_TAG_LENGTH} characters, no comma; case-insensitive (`Cat` is `cat`). "
+        "`[]` removes every tag.",
     )
 
 

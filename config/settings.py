@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_filters",
     "imagekit",
     "ninja",
+    "taggit",
     "aiassets",
     "moderation",
     "delivery",

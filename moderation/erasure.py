@@ -2,7 +2,8 @@
 
 The tombstone keeps the id, the content and perceptual hashes, the decision trail and the
 reason: the same bytes are then refused at ingest, and the takedown matcher still recognises
-re-uploads. Personal data that provenance may hold (prompts, parameters, job ids) is blanked.
+re-uploads. Personal data that provenance may hold (prompts, parameters, job ids) is blanked,
+and so are the editors' words on it (title, alt text, tags, collection memberships).
 In one transaction: the renditions are retired (delivery records the URLs they were served
 under for the CDN purge, before the rows go), the workflow takes the asset down (audited; it
 alone writes ``published`` and ``delivery_version``), and the rows are blanked. After commit
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aiassets import renditions, storage
-from aiassets.models import Asset, Provenance, Variant
+from aiassets.models import Asset, Collection, Provenance, TaggedAsset, Variant
 from aiassets.signals import asset_erased
 
 from . import workflow
@@ -92,6 +93,8 @@ def _erase_rows(locked: Asset, variants: list[Variant], reason: str, by: Any) ->
         placeholder="",
         dominant_color="",
     )
+    TaggedAsset.objects.filter(content_object=locked).delete()  # the tags themselves stay
+    Collection.assets.through.objects.filter(asset=locked).delete()
     transaction.on_commit(
         lambda: asset_erased.send(sender=Asset, asset_id=locked.pk, delivery_version=version)
     )

@@ -1,4 +1,6 @@
-"""Gallery filters (django-filter): model, date range, aspect ratio, prompt search."""
+"""Gallery filters (django-filter): model, date range, aspect ratio, prompt search, tag and
+collection (aiassets.tags: one indexed join each; a name only private assets use finds
+nothing, exactly like a name nobody uses)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from django import forms
 from django.db import connection
 from django.db.models import F, QuerySet
 
-from aiassets import search
-from aiassets.models import Asset, GenerativeModel, Provenance
+from aiassets import search, tags
+from aiassets.models import Asset, Collection, GenerativeModel, Provenance
 
 ASPECTS = [("landscape", "Landscape"), ("portrait", "Portrait"), ("square", "Square")]
 SQUARE_TOLERANCE = 0.05  # within 5 % counts as square
@@ -29,15 +31,26 @@ class AssetFilter(django_filters.FilterSet):
     aspect = django_filters.ChoiceFilter(
         label="Shape", choices=ASPECTS, method="by_aspect", empty_label="Any shape"
     )
+    tag = django_filters.CharFilter(
+        label="Tag",
+        method="by_tag",
+        max_length=tags.MAX_TAG_LENGTH,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. seascape"}),
+    )
+    collection = django_filters.CharFilter(
+        method="by_collection", max_length=100, widget=forms.HiddenInput
+    )
     date = django_filters.DateFromToRangeFilter(
         label="Added between",
         field_name="created_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
 
+    chosen_collection: Collection | None = None  # the filtered collection, once filtered
+
     class Meta:
         model = Asset
-        fields = ["q", "model", "aspect", "date"]
+        fields = ["q", "model", "aspect", "tag", "date", "collection"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Full-text search over prompts that are public; private prompts are never searched.
@@ -48,6 +61,15 @@ class AssetFilter(django_filters.FilterSet):
             return queryset
         public = Provenance.objects.prompt_public().filter(match)
         return queryset.filter(pk__in=public.values("asset_id"))
+
+    def by_tag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return tags.with_tag(queryset, value) if value.strip() else queryset
+
+    def by_collection(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value.strip():
+            return queryset
+        self.chosen_collection = tags.collection_named(value)  # the view names it
+        return tags.in_collection(queryset, self.chosen_collection)
 
     def by_aspect(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         lo, hi = 1 - SQUARE_TOLERANCE, 1 + SQUARE_TOLERANCE

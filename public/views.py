@@ -6,7 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from aiassets.models import Asset
+from aiassets import tags
+from aiassets.models import Asset, Collection
 from delivery.pictures import social_card
 
 from . import paging
@@ -49,13 +50,20 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "sizes": GRID_SIZES,
             "eager": EAGER,  # every page opens at its top, page 2 as much as page 1
             "query": query.urlencode(),
+            "collection": shown_collection(filterset, page),
         },
     )
 
 
+def shown_collection(filterset: AssetFilter, page: paging.Page) -> Collection | None:
+    """The filtered collection, named only when this page shows some of its (public) assets:
+    a collection of private assets stays unnamed, like one that does not exist."""
+    return filterset.chosen_collection if page.object_list else None
+
+
 @require_safe
 def asset_detail(request: HttpRequest, asset_id) -> HttpResponse:
-    asset = public_assets().filter(pk=asset_id).first()
+    asset = public_assets().prefetch_related(tags.prefetch()).filter(pk=asset_id).first()
     if asset is None:
         raise Http404("No such image.")
     prov = getattr(asset, "provenance", None)
@@ -69,6 +77,7 @@ def asset_detail(request: HttpRequest, asset_id) -> HttpResponse:
             "asset": asset,
             "prov": prov,
             "show_prompt": bool(prov and prov.prompt_is_public),
+            "tags": tags.names(asset),
             "sizes": DETAIL_SIZES,
             "card": card,
         },

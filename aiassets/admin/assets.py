@@ -16,6 +16,14 @@ from ..paging import BoundedListMixin
 from . import focal as focal_admin
 from . import page
 from .columns import AssetColumns
+from .grouping import (
+    AssetChangeForm,
+    CollectionFilter,
+    GroupingColumns,
+    TagFilter,
+    add_tags,
+    add_to_collection,
+)
 from .upload import AssetUploadForm
 from .views import AssetViews
 
@@ -51,7 +59,7 @@ class FormatFilter(admin.SimpleListFilter):
 
 
 @admin.register(Asset)
-class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
+class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
     list_display = [
         "thumbnail",
         "__str__",
@@ -70,11 +78,14 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
         "published",
         "provenance__model",
         FormatFilter,
+        TagFilter,
+        CollectionFilter,
         "created_at",
     ]
     search_fields = ["=id", "=sha256", "provenance__prompt"]
     list_per_page = 50
-    actions = ["rebuild_variants"]
+    actions = ["rebuild_variants", add_tags, add_to_collection]
+    form = AssetChangeForm  # the change form; uploads use AssetUploadForm (get_form)
     readonly_fields = [
         "preview",
         "id",
@@ -98,6 +109,7 @@ class AssetAdmin(AssetColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["current_state", "preview", "title", "alt_text"]}),
+        ("Tags and collections", {"fields": ["tags", "in_collections"]}),
         ("Moderation", {"fields": ["moderation_timeline"]}),
         ("Art direction", {"fields": ["art_direction"]}),
         ("Provenance", {"fields": ["provenance_panel"]}),

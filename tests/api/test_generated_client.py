@@ -87,10 +87,17 @@ def test_a_generated_client_drives_the_whole_integration(live_server, generated)
     page = call("assets.list_assets", client=client, q="kite", limit=10).parsed
     assert [item.id for item in page.items] == [asset_id] and page.next_cursor is None
 
-    patch = models.AssetPatch(title="Kite", alt_text="A red kite over the sea")
+    patch = models.AssetPatch(
+        title="Kite", alt_text="A red kite over the sea", tags=["Sea", "kite"]
+    )
     patched = call("assets.patch_asset", asset_id, client=client, body=patch).parsed
     assert Asset.objects.get(pk=asset_id).alt_text == "A red kite over the sea"
     assert patched.provenance.prompt == "a generated kite"
+    assert patched.tags == ["kite", "Sea"] and patched.collections == []
+
+    by_tag = call("assets.list_assets", client=client, tag="sea", limit=10).parsed
+    assert [item.id for item in by_tag.items] == [asset_id] and by_tag.items[0].tags
+    assert not call("assets.list_assets", client=client, tag="nothing").parsed.items
 
     picture = call("assets.get_picture", asset_id, client=client).parsed
     assert picture.alt == "A red kite over the sea" and picture.width and picture.height

@@ -9,9 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from aiassets import synth
+from aiassets import synth, tags
 from aiassets.ingest import IngestError, ingest
-from aiassets.models import ApiToken, Asset
+from aiassets.models import ApiToken, Asset, Collection
 from delivery.models import PurgeRequest
 from moderation import takedown, workflow
 from moderation.erasure import ErasureError, erase
@@ -37,6 +37,8 @@ def test_erase_command_leaves_no_file_and_keeps_a_tombstone(
 ):
     asset, data = public_asset
     sha, phash = asset.sha256, asset.phash
+    tags.set_tags(asset, ["neighbour Jane"])
+    Collection.objects.create(name="Street", slug="street").assets.add(asset)
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("erase_asset", str(asset.pk), "--reason", "GDPR request #42", stdout=out)
@@ -50,6 +52,7 @@ def test_erase_command_leaves_no_file_and_keeps_a_tombstone(
     assert tomb.moderation_status == "taken_down" and not tomb.published
     assert tomb.variants.count() == 0 and tomb.original_key == ""
     assert tomb.provenance.prompt == "[erased]", "personal data in the prompt is gone"
+    assert not tomb.tags.exists() and not tomb.collections.exists(), "editors' words too"
     verdicts = list(Decision.objects.filter(asset=tomb).values_list("verdict", "reason_code"))
     assert ("take_down", "erasure") in verdicts, "the decision trail is kept and extended"
 

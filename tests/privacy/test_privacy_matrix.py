@@ -1,7 +1,8 @@
 """The privacy matrix: each private fact, tried through every way out.
 
 Facts: a private prompt (the asset's own rule, and the model's), a private negative prompt, a
-face that was redacted, a rejected image and a taken-down image. Ways out: every variant
+face that was redacted, a rejected image, a taken-down image, and a tag only non-public
+assets carry. Ways out: every variant
 (planned and on-demand, every format: its bytes hold the XMP and the C2PA manifest), the
 manifest read back, the API for the owner and for another token, the asset page, the
 gallery, search, the public provenance record, the sitemap, and the purge that follows a
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from aiassets import c2pa, renditions
+from aiassets import c2pa, renditions, tags
 from aiassets.models import ApiToken, Asset, GenerativeModel
 from delivery import signing
 from delivery.models import PurgeRequest
@@ -188,3 +189,48 @@ def test_a_taken_down_image_dies_everywhere_and_is_purged(
         urlsplit(u).path for r in PurgeRequest.objects.filter(asset_id=asset.pk) for u in r.urls
     }
     assert set(served) <= recorded, "every URL that was served is in the purge"
+
+
+# --- a tag only non-public assets carry ------------------------------------------------------
+
+SECRET_TAG = "MATRIXTAG embargoed launch"
+
+
+def tag_ways_out(client, asset: Asset, other: str) -> dict[str, str]:
+    """ways_out, plus the answers to a search for the tag itself."""
+    answers = ways_out(client, asset, other)
+    searched = {
+        "gallery-by-tag": client.get("/", {"tag": SECRET_TAG.lower()}),
+        "api-list-by-tag-other": client.get("/api/v1/assets", {"tag": SECRET_TAG}, **bearer(other)),
+    }
+    answers.update({k: r.content.decode(errors="replace") for k, r in searched.items()})
+    return answers
+
+
+@pytest.mark.parametrize("steps", [(), ("send_to_review", "reject"), ("approve", "take_down")])
+def test_a_tag_of_non_public_assets_reaches_no_public_output(steps, make, client, tokens):
+    shown = make(7, "approve")  # a public asset with a tag of its own: the pages are not empty
+    tags.set_tags(shown, ["harbour"])
+    asset = make(8, *steps)
+    tags.set_tags(asset, [SECRET_TAG, "harbour"])
+    assert not asset.is_public
+    answers = tag_ways_out(client, asset, tokens["other"][1])
+    answers["public-page"] = client.get(f"/images/{shown.pk}/").content.decode()
+    for name, text in answers.items():
+        if name == "gallery-by-tag":  # the form repeats the query; it must find nothing
+            assert str(asset.pk) not in text and "No images match" in text, name
+        else:
+            assert "MATRIXTAG" not in text, name
+    assert json.loads(answers["api-list-by-tag-other"])["items"] == []
+    assert "harbour" in answers["public-page"], "control: a public asset's tag is shown"
+    owner = client.get(f"/api/v1/assets/{asset.pk}", **bearer(tokens["owner"][1]))
+    assert SECRET_TAG in owner.json()["tags"], "control: the owner sees its own tags"
+
+
+def test_control_the_tag_is_public_once_its_asset_is(make, client, tokens):
+    asset = make(9, "approve")
+    tags.set_tags(asset, [SECRET_TAG])
+    answers = tag_ways_out(client, asset, tokens["other"][1])
+    for name in ("page", "api-other", "api-list-other", "api-list-by-tag-other"):
+        assert SECRET_TAG in answers[name], name
+    assert str(asset.pk) in answers["gallery-by-tag"]

@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from aiassets import synth
-from aiassets.models import Asset, Provenance
+from aiassets.models import Asset, Collection, Provenance
 from moderation.models import Decision
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,8 @@ def test_seed_demo_spreads_states_and_is_idempotent(
         not Asset.objects.exclude(variants__status="ready").filter(variants__isnull=True).exists()
     )
 
+    assert not Asset.objects.filter(tagged_items__isnull=True).exists(), "every image is tagged"
+    assert Collection.objects.get(slug="editors-picks").assets.count() == 3  # 0, 5, 10
     demo = [p.params["demo"] for p in Provenance.objects.all()]
     photos = [done for done in demo if "source_photo" in done]
     assert len(photos) == 10, "images 3 and 11 are code-made art (3 of every 8), the rest photos"

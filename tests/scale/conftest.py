@@ -9,11 +9,14 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from taggit.models import Tag
 
-from aiassets.models import Asset, GenerativeModel, Provenance, Variant
+from aiassets.models import Asset, Collection, GenerativeModel, Provenance, TaggedAsset, Variant
 from moderation.models import Decision
 
 COMMON, RARE = "lighthouse", "zeppelin"
+TAG_COMMON, TAG_RARE, SHELF = "sea", "zeppelins", "shelf"  # on 3/4, 1/97 and 4/5 of assets
+SHELF_RARE = "rare-shelf"  # 1/97 of assets
 STATUSES = ["approved"] * 16 + ["in_review", "in_review", "rejected", "pending"]
 
 
@@ -82,10 +85,21 @@ def _variants(asset: Asset) -> list[Variant]:
     ]
 
 
+def _tags_and_collection(assets: list[Asset]) -> None:
+    common, rare = (Tag.objects.get_or_create(name=n)[0] for n in (TAG_COMMON, TAG_RARE))
+    links = [TaggedAsset(tag=common, content_object=a) for i, a in enumerate(assets) if i % 4 != 3]
+    links += [TaggedAsset(tag=rare, content_object=a) for a in assets[::97]]
+    TaggedAsset.objects.bulk_create(links, batch_size=2000)
+    shelf, _ = Collection.objects.get_or_create(slug=SHELF, defaults={"name": "Shelf"})
+    shelf.assets.add(*(a for i, a in enumerate(assets) if i % 5 != 4))
+    rare_shelf, _ = Collection.objects.get_or_create(slug=SHELF_RARE, defaults={"name": "Rare"})
+    rare_shelf.assets.add(*assets[::97])
+
+
 @pytest.fixture
 def population(db) -> Callable[[int], list[Asset]]:
     """``populate(n)``: n assets (80 % public), each with provenance, its decision when it left
-    pending, and nine ready variants."""
+    pending, and nine ready variants; tags and a collection on some (_tags_and_collection)."""
 
     def populate(n: int) -> list[Asset]:
         models = [
@@ -101,6 +115,7 @@ def population(db) -> Callable[[int], list[Asset]]:
             _decision(a) for a in assets if a.moderation_status != "pending"
         )
         Variant.objects.bulk_create((v for a in assets for v in _variants(a)), batch_size=2000)
+        _tags_and_collection(assets)
         return assets
 
     return populate

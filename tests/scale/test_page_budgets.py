@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from taggit.models import Tag
 
-from aiassets.models import ApiToken, Asset, GenerativeModel
+from aiassets.models import ApiToken, Asset, Collection, GenerativeModel
 from ops import rollups
 
-from .conftest import COMMON
+from .conftest import COMMON, SHELF, TAG_COMMON
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +23,28 @@ BUDGETS = {  # page -> most queries it may make (session and user lookups includ
     "gallery_offset": 4,
     "gallery_search": 4,
     "gallery_search_model_page2": 4,
-    "asset_page": 2,
-    "admin_assets": 6,
-    "admin_assets_searched": 6,
-    "admin_assets_model": 6,
+    # +1: the tag's id (and the collection's row), looked up before the assets' query.
+    "gallery_tag": 5,
+    "gallery_tag_keyset": 5,
+    "gallery_collection": 5,
+    "gallery_collection_tag_keyset": 6,
+    "asset_page": 3,  # +1: the asset's tags
+    # The asset list: +1 query each for the tag and collection filters' choices (their tables).
+    "admin_assets": 8,
+    "admin_assets_searched": 8,
+    "admin_assets_model": 8,
+    "admin_assets_tag": 8,
+    "admin_assets_collection": 8,
     "queue_needs_review": 10,
     "queue_auto_rejected": 10,
     "review_page": 14,
     "dashboard": 11,
     "metrics": 6,
-    "api_get": 4,
+    "api_get": 6,  # +2: tags and collections
+    # The list: token, two index walks, then variants, tags and collections for the page.
+    "api_list": 7,
+    "api_list_tag": 8,
+    "api_list_collection_page2": 8,
 }
 
 
@@ -45,14 +58,23 @@ def urls(client, settings):
         public = Asset.objects.public().order_by("-created_at", "-id")
         newest, queued = public.first(), Asset.objects.filter(moderation_status="in_review")
         model = GenerativeModel.objects.order_by("pk").first()
+        tag, shelf = Tag.objects.get(name=TAG_COMMON), Collection.objects.get(slug=SHELF)
         first = client.get(f"/?q={COMMON}&model={model.pk}").context["page"]
         after = client.get("/").context["page"].next_query
+        tagged = client.get(f"/?tag={TAG_COMMON}").context["page"].next_query
+        shelved = client.get(f"/?collection={SHELF}&tag={TAG_COMMON}").context["page"]
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        api_next = client.get(f"/api/v1/assets?collection={SHELF}&limit=5", **auth)
         return {
             "gallery": ("/", {}),
             "gallery_keyset": (f"/?{after}", {}),
             "gallery_offset": ("/?page=2", {}),
             "gallery_search": (f"/?q={COMMON}", {}),
             "gallery_search_model_page2": (f"/?{first.next_query or 'q=x'}", {}),
+            "gallery_tag": (f"/?tag={TAG_COMMON}", {}),
+            "gallery_tag_keyset": (f"/?{tagged}", {}),
+            "gallery_collection": (f"/?collection={SHELF}", {}),
+            "gallery_collection_tag_keyset": (f"/?{shelved.next_query}", {}),
             "asset_page": (f"/images/{newest.pk}/", {}),
             "admin_assets": ("/admin/aiassets/asset/", {}),
             "admin_assets_searched": (f"/admin/aiassets/asset/?q={COMMON}", {}),
@@ -60,12 +82,20 @@ def urls(client, settings):
                 f"/admin/aiassets/asset/?provenance__model__id__exact={model.pk}",
                 {},
             ),
+            "admin_assets_tag": (f"/admin/aiassets/asset/?tag={tag.pk}", {}),
+            "admin_assets_collection": (f"/admin/aiassets/asset/?collection={shelf.pk}", {}),
             "queue_needs_review": ("/admin/moderation/needsreview/", {}),
             "queue_auto_rejected": ("/admin/moderation/autorejected/", {}),
             "review_page": (f"/admin/moderation/needsreview/{queued.first().pk}/change/", {}),
             "dashboard": ("/admin/ops/dashboard/", {}),
             "metrics": ("/metrics", {"HTTP_AUTHORIZATION": "Bearer scale-token"}),
-            "api_get": (f"/api/v1/assets/{newest.pk}", {"HTTP_AUTHORIZATION": f"Bearer {raw}"}),
+            "api_get": (f"/api/v1/assets/{newest.pk}", auth),
+            "api_list": ("/api/v1/assets?limit=100", auth),
+            "api_list_tag": (f"/api/v1/assets?tag={TAG_COMMON}&limit=100", auth),
+            "api_list_collection_page2": (
+                f"/api/v1/assets?collection={SHELF}&limit=5&cursor={api_next.json()['next_cursor']}",
+                auth,
+            ),
         }
 
     client.force_login(user)
@@ -77,7 +107,10 @@ def test_every_page_within_its_query_budget(
     client, population, urls, size, django_assert_max_num_queries
 ):
     population(size)
-    for name, (url, headers) in urls().items():
+    pages = urls()
+    for name in ("gallery_tag_keyset", "gallery_collection_tag_keyset"):
+        assert "after=" in pages[name][0], f"{name}: the filtered gallery has a second page"
+    for name, (url, headers) in pages.items():
         with django_assert_max_num_queries(BUDGETS[name], info=name):
             response = client.get(url, **headers)
         assert response.status_code == 200, (name, url, response.status_code)

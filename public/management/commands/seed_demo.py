@@ -1,7 +1,8 @@
 """Demo data for `make run`: an admin, an editor and a moderator, models and demo images
 (scikit-image's bundled photographs, graded and cropped, and some code-made art: aiassets.synth)
-in a spread of moderation states (approved, in review, rejected, one taken down), so every
-screen has something to show on first start.
+in a spread of moderation states (approved, in review, rejected, one taken down), tagged with
+their subject and style, some in a collection, so every screen has something to show on
+first start.
 
 Idempotent and quick to re-run: users and models are created once, and the images already
 seeded (found by their provenance job id) are skipped before anything is made; only newly
@@ -27,9 +28,9 @@ from PIL import Image
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from aiassets import synth
+from aiassets import synth, tags
 from aiassets.ingest import ingest
-from aiassets.models import Asset, GenerativeModel, Provenance
+from aiassets.models import Asset, Collection, GenerativeModel, Provenance
 from moderation import workflow
 
 # name, version, licence, restrictions, restricts public use, prompts public by default
@@ -41,6 +42,7 @@ MODELS = [
 ]
 DEMO_NOTE = "Demo data: state set by seed_demo."
 DEMO_PLATFORM = "demo-seed"
+DEMO_COLLECTION = ("editors-picks", "Editors' picks", "Demo data: a hand-picked set.")
 
 
 def _job_id(i: int) -> str:
@@ -128,7 +130,8 @@ def _demo_image(i: int, rng: random.Random) -> tuple[Image.Image, dict, str]:
         prompt = f"{done['subject']}, {look}, {done['grade']} colour grade, {done['crop']}"
         title = f"{done['subject'][0].upper()}{done['subject'][1:]} ({look})"
         alt = f"Photograph of {done['subject']}, {done['grade']} colour grade"
-        return image, {"prompt": prompt, "params": {"demo": done}, "_alt": alt}, title
+        extra = {"_alt": alt, "_tags": ["photograph", look]}
+        return image, {"prompt": prompt, "params": {"demo": done}, **extra}, title
     width, height = SIZES[i % len(SIZES)]
     style = "flat" if i % 3 == 0 else "photo"
     subject, art = rng.choice(SUBJECTS), rng.choice(STYLES)
@@ -139,6 +142,7 @@ def _demo_image(i: int, rng: random.Random) -> tuple[Image.Image, dict, str]:
             "prompt": f"a {subject}, {art}, highly detailed, soft light",
             "params": {"demo": {"source": "synth.artwork", "style": style}},
             "_alt": f"Synthetic {art} artwork of a {subject}",
+            "_tags": [subject, art],
         },
         f"{subject.capitalize()} ({art})",
     )
@@ -206,7 +210,7 @@ class Command(BaseCommand):
             cfg=rng.choice([5, 6.5, 7]),
             sampler=rng.choice(["euler_a", "dpmpp_2m", "ddim"]),
         )
-        alt = provenance.pop("_alt")
+        alt, names = provenance.pop("_alt"), provenance.pop("_tags")
         result = ingest(
             synth.encode(image, fmt, **opts),
             provenance,
@@ -216,7 +220,18 @@ class Command(BaseCommand):
         )
         if result.created:
             self._demo_state(result.asset, i, admin)
+            self._demo_tags(result.asset, i, names)
         return result.created
+
+    def _demo_tags(self, asset: Asset, i: int, names: list[str]) -> None:
+        """Its subject and style as tags; every fifth image in the demo collection."""
+        tags.set_tags(asset, tags.clean(names))
+        if i % 5 == 0:
+            picks, _ = Collection.objects.get_or_create(
+                slug=DEMO_COLLECTION[0],
+                defaults={"name": DEMO_COLLECTION[1], "description": DEMO_COLLECTION[2]},
+            )
+            picks.assets.add(asset)
 
     def _demo_state(self, asset: Asset, i: int, admin: User) -> None:
         """A spread of states: mostly approved, some in review, a few rejected, one taken down."""
