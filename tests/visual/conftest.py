@@ -76,6 +76,7 @@ class DemoSite:
     published: list[Asset]
     in_review: list[Asset]
     moderator: User
+    editor: User
 
 
 def _ingest(ingest_now, demo: Demo, model: dict) -> Asset:
@@ -142,4 +143,6 @@ def demo_site(ingest_now, settings, c2pa_dev_dir) -> DemoSite:
     grant_moderator_permissions()
     moderator = User.objects.create_user("moira", is_staff=True)
     moderator.groups.add(Group.objects.get(name="moderators"))
-    return DemoSite(published, in_review, moderator)
+    editor = User.objects.create_user("eddie", is_staff=True)
+    editor.groups.add(Group.objects.get(name="editors"))
+    return DemoSite(published, in_review, moderator, editor)

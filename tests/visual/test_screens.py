@@ -1,6 +1,7 @@
 """Visual regression: full-page Chromium screenshots compared with committed baselines.
 
-The gallery, an asset page and the "Needs review" queue, each at three device sizes, on the
+The gallery, an asset page, the takedown form, the "Needs review" queue with its review page
+and grid, and the editor's asset page and upload, each at three device sizes, on the
 fixed demo data of conftest.py. A screenshot passes when at most MAX_CHANGED_SHARE of its
 pixels differ from the baseline by more than TOLERANCE in any channel; a size change fails.
 On failure, actual.png, expected.png and diff.png go to test-output/visual/<name>/.
@@ -37,7 +38,10 @@ TOLERANCE = 16  # a pixel counts as changed when a channel moves by more than th
 MAX_CHANGED_SHARE = 0.005  # and the screenshot fails past 0.5 % changed pixels
 
 DEVICES = [(360, 780, 3), (768, 1024, 2), (1440, 900, 1)]
-PAGES = ["gallery", "asset", "queue"]
+PAGES = ["gallery", "asset", "queue", "review", "grid", "editor", "upload", "takedown"]
+# Pages seen through the admin, and who looks at them.
+ADMIN_PAGES = {"queue": "moderator", "review": "moderator", "grid": "moderator",
+               "editor": "editor", "upload": "editor"}  # fmt: skip
 QUEUE_URL = "/admin/moderation/needsreview/"
 # What the JS clock in the page reads (the pages use none today; this keeps it that way).
 PAGE_CLOCK = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
@@ -48,6 +52,11 @@ VOLATILE = {
     "gallery": [],
     "asset": [],
     "queue": ["td.field-waiting", '[data-stat="oldest"]'],
+    "review": [".claim-note"],
+    "grid": [],
+    "editor": [],
+    "upload": [],
+    "takedown": [],
 }
 
 # The admin keeps two preferences in localStorage: a light theme (what color_scheme="light"
@@ -114,6 +123,11 @@ def page_path(name: str, demo_site) -> str:
         "gallery": "/",
         "asset": f"/images/{demo_site.published[0].pk}/",
         "queue": QUEUE_URL,
+        "review": f"{QUEUE_URL}{demo_site.in_review[0].pk}/change/",
+        "grid": f"{QUEUE_URL}grid/",
+        "editor": f"/admin/aiassets/asset/{demo_site.published[0].pk}/change/",
+        "upload": "/admin/aiassets/asset/add/",
+        "takedown": f"/takedown/?asset={demo_site.published[0].pk}",
     }[name]
 
 
@@ -220,14 +234,15 @@ def compare(name: str, png: bytes) -> None:
 @pytest.mark.parametrize("device", DEVICES, ids=lambda d: f"{d[0]}x{d[1]}@{d[2]}")
 @pytest.mark.parametrize("page_name", PAGES)
 def test_screen_matches_baseline(visual_browser, live_server, demo_site, page_name, device):
-    admin = page_name == "queue"
+    role = ADMIN_PAGES.get(page_name)
+    admin = role is not None
     png = capture(
         visual_browser,
         live_server.url,
         page_path(page_name, demo_site),
         device,
         VOLATILE[page_name],
-        cookies=[session_cookie(demo_site.moderator, live_server.url)] if admin else [],
+        cookies=[session_cookie(getattr(demo_site, role), live_server.url)] if admin else [],
         admin=admin,
     )
     compare(shot_name(page_name, device), png)
