@@ -275,13 +275,13 @@ RQ_QUEUES = {
     for name in JOB_QUEUES
 }
 # Worker heartbeats and self-healing (see README): defaults in aiassets/conf.py
-# (JOBS_HEARTBEAT_SECONDS, JOBS_HEAL_MAX_REQUEUES) and ops/conf.py (JOBS_HEAL_*, JOBS_ORPHAN_SWEEP).
+# (JOBS_HEARTBEAT_SECONDS, JOBS_HEAL_MAX_REQUEUES) and ops/conf.py (JOBS_HEAL_INTERVAL,
+# JOBS_ORPHAN_SWEEP; JOBS_HEAL_BATCH is not read from the environment).
 globals().update(
     env_overrides(
         env,
         JOBS_HEARTBEAT_SECONDS=env.int,
         JOBS_HEAL_INTERVAL=env.int,
-        JOBS_HEAL_BATCH=env.int,
         JOBS_ORPHAN_SWEEP=env.bool,
         JOBS_HEAL_MAX_REQUEUES=env.int,
     )
