@@ -220,6 +220,15 @@ class Stack:
         self.processes.append(varnish)
         cdn = f"http://127.0.0.1:{self.cdn_port}"
         settings.DELIVERY_PUBLIC_BASE_URL = cdn
+        # The reject records its purge rows here, each naming a backend of CDN_BACKENDS (a row
+        # recorded without one is "no CDN configured"): this process needs the CDN too, not
+        # only the worker that sends the purges.
+        settings.CDN_BACKENDS = {
+            "default": {
+                "BACKEND": "delivery.cdn.http_purge.HttpPurgeBackend",
+                "OPTIONS": {"purge_url": [cdn]},
+            }
+        }
         worker_env = {
             **os.environ,
             "DELIVERY_PUBLIC_BASE_URL": cdn,
