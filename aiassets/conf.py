@@ -89,4 +89,53 @@ DEFAULTS: dict[str, Any] = {
     "TAGGIT_CASE_INSENSITIVE": True,
 }
 
+# --- Moved from config/settings.py (issue 13): renditions, jobs, Content Credentials, API
+# rate limits. config/settings.py still maps the environment onto each (AVIF_QUALITY etc. onto
+# DERIVATIVE_FORMATS); unset, the value here applies.
+DEFAULTS.update(
+    {
+        # Encoder settings chosen with bench/deriv_presets.py: see README "Derivative defaults"
+        # (DERIVATIVE_WIDTHS is above). Order matters: formats are offered in this order in
+        # <picture>.
+        "DERIVATIVE_FORMATS": {
+            "avif": {"quality": 70, "speed": 9},
+            "webp": {"quality": 88, "method": 2},
+            "jpeg": {"quality": 82},
+        },
+        # Art direction: ratios built in the background with the widths (any other valid ratio
+        # is built on demand), and the share card (og:image) cropped around the focal rectangle.
+        "DERIVATIVE_RATIOS": ["16/9", "1/1"],
+        "SOCIAL_CARD_RATIO": "40/21",  # "": no share card
+        "SOCIAL_CARD_WIDTH": 1200,  # 1200×630
+        "DERIVATIVE_MAX_ATTEMPTS": 3,
+        "DERIVATIVE_RETRY_INTERVALS": [10, 60],
+        "DERIVATIVE_JOB_TIMEOUT": 600,
+        # reconcile_variants: a pending row untouched for one job timeout (in minutes) is stuck.
+        # config/settings.py derives it from DERIVATIVE_JOB_TIMEOUT when only that one is set.
+        "DERIVATIVE_STALE_MINUTES": 10,
+        # Past this many waiting derivative jobs, ingest still stores originals but defers their
+        # builds (status "deferred"); each finished build and reconcile_variants let them in.
+        # 0: off.
+        "DERIVATIVE_QUEUE_MAX_DEPTH": 500,
+        # Workers heartbeat this often; three missed beats mark one dead (aiassets.jobhealth).
+        "JOBS_HEARTBEAT_SECONDS": 10,
+        "JOBS_HEAL_MAX_REQUEUES": 10,  # healing re-enqueues per job and day
+        # Per API token (overridable per token in the admin); 0 = unlimited. Past them: 429.
+        "API_RATE_REQUESTS_PER_MINUTE": 120,
+        "API_RATE_BYTES_PER_DAY": 20 * 1024**3,
+        # Content Credentials (aiassets/c2pa/): see config/settings.py for what each means.
+        "C2PA_SIGNING": True,
+        "C2PA_SIGNER_KEY": "",  # PEM path
+        "C2PA_SIGNER_CHAIN": "",  # PEM path: signer certificate, then its intermediate(s)
+        "C2PA_TRUST_ANCHORS": "",  # PEM path of the roots that read as "trusted"
+        "C2PA_REQUIRED": True,  # a signing failure fails the variant
+        # The untrusted development chain derived from SECRET_KEY: off here (production's
+        # value); config/settings.py turns it on while HTTPS is off.
+        "C2PA_DEV_CREDENTIALS": False,
+        # verify_image and the admin verify page: the largest pHash distance that is a match.
+        "C2PA_MATCH_MAX_DISTANCE": 10,
+    }
+)
+# --- end of the block moved from config/settings.py ---------------------------------------
+
 app_settings = AppSettings(DEFAULTS)

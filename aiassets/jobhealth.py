@@ -19,13 +19,14 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
+from .conf import app_settings
 from .queueing import ACTIVE_STATES, record_state
 
 logger = logging.getLogger(__name__)
 
 
 def heartbeat_seconds() -> int:
-    return int(getattr(settings, "JOBS_HEARTBEAT_SECONDS", 10))
+    return int(app_settings.JOBS_HEARTBEAT_SECONDS)
 
 
 def dead_after() -> float:
@@ -63,7 +64,7 @@ def may_requeue(job_id: str) -> bool:
 
     A job that kills its work horse every time (a poison image) is then left alone, with an
     error in the log, instead of being retried for ever."""
-    limit = int(getattr(settings, "JOBS_HEAL_MAX_REQUEUES", 10))
+    limit = int(app_settings.JOBS_HEAL_MAX_REQUEUES)
     conn = _connection()
     key = f"aiassets:requeued:{job_id}"
     count = conn.incr(key)

@@ -67,56 +67,56 @@ def build_set(data: bytes, sign: bool) -> tuple[float, int, int, float]:
     return time.perf_counter() - started, count, size, signing
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-
+def use_dev_signer() -> None:
+    """Sign with a fresh development chain in a temp dir, signing required."""
     workdir = tempfile.mkdtemp(prefix="c2pa-bench-")
     chain = c2pa.make_dev_chain(f"{workdir}/dev")
     settings.C2PA_SIGNING = True
     settings.C2PA_REQUIRED = True
     settings.C2PA_SIGNER_KEY, settings.C2PA_SIGNER_CHAIN = str(chain.key), str(chain.chain)
 
-    images = benchlib.corpus(args.images)
-    build_set(images[0][1], True)  # warm-up: imports, native library, first signer
-    rows = []
-    for name, data in images:
-        plain, signed, signing = [], [], []
-        for r in range(args.rounds):
-            order = (False, True) if r % 2 == 0 else (True, False)
-            for sign in order:
-                seconds, count, size, spent = build_set(data, sign)
-                (signed if sign else plain).append((seconds, size))
-                if sign:
-                    signing.append(spent / count)
-        row = {
-            "image": name,
-            "variants": count,
-            "plain_s": min(s for s, _ in plain),
-            "signed_s": min(s for s, _ in signed),
-            "sign_ms_per_variant": 1000 * statistics.median(signing),
-            "manifest_bytes_per_variant": (signed[0][1] - plain[0][1]) / count,
-        }
-        row["overhead"] = row["signed_s"] / row["plain_s"] - 1
-        row["signing_share"] = row["sign_ms_per_variant"] * count / 1000 / row["plain_s"]
-        rows.append(row)
-        print(
-            f"{name:22} {row['variants']:3d} variants  plain {row['plain_s']:6.2f} s  "
-            f"signed {row['signed_s']:6.2f} s  overhead {row['overhead']:+6.1%}  "
-            f"signing {row['signing_share']:5.1%}  "
-            f"{row['sign_ms_per_variant']:.1f} ms/signature  "
-            f"+{row['manifest_bytes_per_variant'] / 1024:.1f} kB/variant"
-        )
 
+def measure_image(name: str, data: bytes, rounds: int) -> dict:
+    """Build one image plain and signed, alternating the order round by round: its row."""
+    plain, signed, signing = [], [], []
+    for r in range(rounds):
+        order = (False, True) if r % 2 == 0 else (True, False)
+        for sign in order:
+            seconds, count, size, spent = build_set(data, sign)
+            (signed if sign else plain).append((seconds, size))
+            if sign:
+                signing.append(spent / count)
+    row = {
+        "image": name,
+        "variants": count,
+        "plain_s": min(s for s, _ in plain),
+        "signed_s": min(s for s, _ in signed),
+        "sign_ms_per_variant": 1000 * statistics.median(signing),
+        "manifest_bytes_per_variant": (signed[0][1] - plain[0][1]) / count,
+    }
+    row["overhead"] = row["signed_s"] / row["plain_s"] - 1
+    row["signing_share"] = row["sign_ms_per_variant"] * count / 1000 / row["plain_s"]
+    return row
+
+
+def print_row(row: dict) -> None:
+    print(
+        f"{row['image']:22} {row['variants']:3d} variants  plain {row['plain_s']:6.2f} s  "
+        f"signed {row['signed_s']:6.2f} s  overhead {row['overhead']:+6.1%}  "
+        f"signing {row['signing_share']:5.1%}  "
+        f"{row['sign_ms_per_variant']:.1f} ms/signature  "
+        f"+{row['manifest_bytes_per_variant'] / 1024:.1f} kB/variant"
+    )
+
+
+def summarize(rows: list[dict], rounds: int) -> dict:
     plain_total = sum(r["plain_s"] for r in rows)
     signed_total = sum(r["signed_s"] for r in rows)
     # Signing time measured inside the signed builds: the cost itself, free of encoder jitter.
     signing_total = sum(r["sign_ms_per_variant"] * r["variants"] / 1000 for r in rows)
-    summary = {
+    return {
         "images": len(rows),
-        "rounds": args.rounds,
+        "rounds": rounds,
         "widths": settings.DERIVATIVE_WIDTHS,
         "formats": settings.DERIVATIVE_FORMATS,
         "plain_total_s": plain_total,
@@ -126,8 +126,14 @@ def main() -> None:
         "signing_share": signing_total / plain_total,
         "target": TARGET,
     }
+
+
+def print_summary(summary: dict) -> None:
     print()
-    print(f"full sets: plain {plain_total:.2f} s, signed {signed_total:.2f} s")
+    print(
+        f"full sets: plain {summary['plain_total_s']:.2f} s, "
+        f"signed {summary['signed_total_s']:.2f} s"
+    )
     print(
         f"overhead: {summary['overhead_total']:+.1%} of the totals, "
         f"{summary['overhead_median']:+.1%} median per image; "
@@ -135,6 +141,23 @@ def main() -> None:
         f"(target ≤ {TARGET:.0%}): "
         + ("PASS" if max(summary["signing_share"], summary["overhead_total"]) <= TARGET else "FAIL")
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--images", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+
+    use_dev_signer()
+    images = benchlib.corpus(args.images)
+    build_set(images[0][1], True)  # warm-up: imports, native library, first signer
+    rows = []
+    for name, data in images:
+        rows.append(measure_image(name, data, args.rounds))
+        print_row(rows[-1])
+    summary = summarize(rows, args.rounds)
+    print_summary(summary)
     benchlib.RESULTS_DIR.mkdir(exist_ok=True)
     out = benchlib.RESULTS_DIR / "c2pa_cost.json"
     out.write_text(json.dumps({"summary": summary, "images": rows}, indent=2, default=str))

@@ -67,15 +67,11 @@ def encode(im, fmt, kwargs):
     return buf.getvalue()
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="4 images instead of 12")
-    ap.add_argument("--images", type=int)
-    args = ap.parse_args()
-    n = args.images or (4 if args.quick else 12)
-    widths = list(settings.DERIVATIVE_WIDTHS)
+def sweep_corpus(n: int, widths: list[int]) -> dict:
+    """Encode every size of each image with every setting.
 
-    # acc[fmt][label] = {"s": [...per image], "bytes": int, "ssim": [...per rendition]}
+    ``acc[fmt][label] = {"s": [...per image], "bytes": int, "ssim": [...per rendition]}``
+    """
     acc = {f: {lab: {"s": [], "bytes": 0, "ssim": []} for lab, _ in s} for f, s in SWEEP.items()}
     for i, (name, png) in enumerate(benchlib.corpus(n)):
         src = imaging.prepare_source(png, imaging.Limits(), widths)
@@ -90,7 +86,11 @@ def main():
                 acc[fmt][label]["bytes"] += sum(map(len, blobs))
                 acc[fmt][label]["ssim"] += [refs.score(b)[0] for b in blobs]
         print(f"[{i + 1}/{n}] {name}", flush=True)
+    return acc
 
+
+def format_table(acc: dict) -> dict:
+    """Per format and setting: mean time per image, bytes, mean SSIM (printed against cur)."""
     table = {}
     for fmt, sweep in SWEEP.items():
         cur = next(lab for lab, _ in sweep if "(cur)" in lab)
@@ -113,7 +113,11 @@ def main():
                 f"{a['bytes'] / c['bytes']:9.2f} {row['ssim']:7.4f} "
                 f"{row['ssim'] - statistics.fmean(c['ssim']):+7.4f}"
             )
+    return table
 
+
+def all_combos(table: dict) -> list[dict]:
+    """Every choice of one setting per format, with its summed time and bytes."""
     combos = []
     for picks in itertools.product(*(table[f].items() for f in SWEEP)):
         combos.append(
@@ -125,41 +129,63 @@ def main():
                 "ssim": statistics.fmean(r["ssim"] for _, r in picks),
             }
         )
-    result = {"images": n, "widths": widths, "table": table}
+    return combos
 
+
+def meeting_targets(combos: list[dict], n: int) -> list[dict] | None:
+    """The fastest combos that meet the django-pictures targets (printed), or None without a
+    results/derivatives.json from a run on the same number of images."""
     derived = benchlib.RESULTS_DIR / "derivatives.json"
-    d = json.loads(derived.read_text()) if derived.exists() else {}
+    if not derived.exists():
+        return None
+    d = json.loads(derived.read_text())
     if "pictures" not in d.get("summary", {}):  # derivatives.py now writes another schema
         print("\n(no comparable derivatives.json: see bench/deriv_presets.py for equal bytes)")
-    else:
-        theirs = d["summary"]["pictures"]
-        if len(d["images"]) == n:
-            ok = [
-                c
-                for c in combos
-                if c["bytes"] <= theirs["bytes_total"] and c["ssim"] >= theirs["ssim_mean"] - 0.005
-            ]
-            ok.sort(key=lambda c: c["s_per_image"])
-            print(
-                f"\nCombos meeting bytes <= django-pictures ({benchlib.kb(theirs['bytes_total'])}"
-                f" KB) and SSIM >= {theirs['ssim_mean']:.4f} - 0.005, fastest first "
-                f"(encode time only; add decode+resize ~= ours minus encodes):"
-            )
-            for c in ok[:8]:
-                s = c["settings"]
-                print(
-                    f"  {s['avif']:<14} {s['webp']:<14} {s['jpeg']:<20} "
-                    f"{c['s_per_image']:.2f} s  {benchlib.kb(c['bytes'])} KB "
-                    f"(x{c['bytes'] / theirs['bytes_total']:.2f})  SSIM {c['ssim']:.4f}"
-                )
-            if not ok:
-                print("  none")
-            result["meeting_targets"] = ok[:20]
-        else:
-            print(
-                f"\n(derivatives.json has {len(d['images'])} images, not {n}: "
-                "run both with the same --images to compare against django-pictures)"
-            )
+        return None
+    theirs = d["summary"]["pictures"]
+    if len(d["images"]) != n:
+        print(
+            f"\n(derivatives.json has {len(d['images'])} images, not {n}: "
+            "run both with the same --images to compare against django-pictures)"
+        )
+        return None
+    ok = [
+        c
+        for c in combos
+        if c["bytes"] <= theirs["bytes_total"] and c["ssim"] >= theirs["ssim_mean"] - 0.005
+    ]
+    ok.sort(key=lambda c: c["s_per_image"])
+    print(
+        f"\nCombos meeting bytes <= django-pictures ({benchlib.kb(theirs['bytes_total'])}"
+        f" KB) and SSIM >= {theirs['ssim_mean']:.4f} - 0.005, fastest first "
+        f"(encode time only; add decode+resize ~= ours minus encodes):"
+    )
+    for c in ok[:8]:
+        s = c["settings"]
+        print(
+            f"  {s['avif']:<14} {s['webp']:<14} {s['jpeg']:<20} "
+            f"{c['s_per_image']:.2f} s  {benchlib.kb(c['bytes'])} KB "
+            f"(x{c['bytes'] / theirs['bytes_total']:.2f})  SSIM {c['ssim']:.4f}"
+        )
+    if not ok:
+        print("  none")
+    return ok[:20]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="4 images instead of 12")
+    ap.add_argument("--images", type=int)
+    args = ap.parse_args()
+    n = args.images or (4 if args.quick else 12)
+    widths = list(settings.DERIVATIVE_WIDTHS)
+
+    table = format_table(sweep_corpus(n, widths))
+    combos = all_combos(table)
+    result = {"images": n, "widths": widths, "table": table}
+    ok = meeting_targets(combos, n)
+    if ok is not None:
+        result["meeting_targets"] = ok
     result["combos"] = combos
     path = benchlib.write_json("encoders.json", result)
     print(f"wrote {path.relative_to(benchlib.ROOT)}")

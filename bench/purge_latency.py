@@ -203,6 +203,122 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
+class Stack:
+    """What main() started, stopped in reverse order whatever happened."""
+
+    def __init__(self) -> None:
+        self.processes: list[subprocess.Popen] = []
+        self.origin = None
+        self.cdn_port = 0
+
+    def start(self, tmp: Path, simple_worker: bool, connection) -> None:
+        from django.conf import settings
+
+        self.origin = start_origin()  # (its get_wsgi_application() reconfigures logging)
+        logging.getLogger("django.request").setLevel(logging.ERROR)  # the expected 404s
+        varnish, self.cdn_port = start_varnish(tmp / "varnish", self.origin.server_address[1])
+        self.processes.append(varnish)
+        cdn = f"http://127.0.0.1:{self.cdn_port}"
+        settings.DELIVERY_PUBLIC_BASE_URL = cdn
+        # The reject records its purge rows here, each naming a backend of CDN_BACKENDS (a row
+        # recorded without one is "no CDN configured"): this process needs the CDN too, not
+        # only the worker that sends the purges.
+        settings.CDN_BACKENDS = {
+            "default": {
+                "BACKEND": "delivery.cdn.http_purge.HttpPurgeBackend",
+                "OPTIONS": {"purge_url": [cdn]},
+            }
+        }
+        worker_env = {
+            **os.environ,
+            "DELIVERY_PUBLIC_BASE_URL": cdn,
+            "CDN_BACKEND": "http-purge",
+            "CDN_PURGE_URL": cdn,
+        }
+        self.processes.append(start_worker(worker_env, simple_worker, connection))
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            stop(process)
+        if self.origin is not None:
+            self.origin.shutdown()
+            self.origin.server_close()
+
+
+def cached_assets(session, n: int) -> tuple[list, dict, float]:
+    """N published assets with every URL cached in Varnish: (assets, urls by pk, seconds)."""
+    t0 = time.perf_counter()
+    assets = make_assets(n)
+    urls = {a.pk: public_urls(a) for a in assets}
+    for asset in assets:
+        warm(session, urls[asset.pk])
+    return assets, urls, time.perf_counter() - t0
+
+
+def add_job_times(assets: list, runs: list[dict]) -> int:
+    """Add when each asset's purge job started and finished (seconds after its reject); the
+    number of purge requests done."""
+    from delivery.models import PurgeRequest
+
+    rows = PurgeRequest.objects.filter(status="done")
+    finished = {r.asset_id: (r.created_at, r.finished_at) for r in rows}
+    for asset, run in zip(assets, runs, strict=True):
+        started, done = finished.get(asset.pk, (None, None))
+        run["started"] = started.timestamp() - run["wall"] if started else math.inf
+        run["purged"] = done.timestamp() - run["wall"] if done else math.inf
+    return len(finished)
+
+
+STEPS = (
+    ("reject", "reject transaction (commit + enqueue)"),
+    ("started", "reject -> purge job started"),
+    ("purged", "reject -> purge job finished"),
+    ("first", "reject -> first URL gone from Varnish"),
+    ("all", "reject -> every URL gone from Varnish"),
+)
+
+
+def report(runs: list[dict], head: list[str]) -> str:
+    """The report's lines after ``head``; prints them and returns the verdict."""
+    lines = list(head)
+    for key, label in STEPS:
+        ms = [r[key] * 1000 for r in runs]
+        lines.append(
+            f"  {label:<40} p50 {percentile(ms, 50):7.1f} ms   p95 {percentile(ms, 95):7.1f} ms"
+            f"   max {max(ms):7.1f} ms"
+        )
+    p95 = percentile([r["all"] for r in runs], 95)
+    verdict = "PASS" if p95 <= TARGET_P95 else "FAIL"
+    lines.append(f"  target: every URL gone, p95 <= {TARGET_P95:.0f} s: {verdict} ({p95:.3f} s)")
+    print("\n".join(lines))
+    return verdict
+
+
+def measure(args: argparse.Namespace, tmp: Path, connection, stack: Stack) -> int:
+    import requests
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    stack.start(tmp, args.simple_worker, connection)
+    session = requests.Session()
+    assets, urls, setup_s = cached_assets(session, args.assets)
+    runs = [reject_and_wait(session, a, urls[a.pk], args.timeout) for a in assets]
+    done = add_job_times(assets, runs)
+    kind = "SimpleWorker" if args.simple_worker else "forking Worker"
+    per_asset = len(next(iter(urls.values())))
+    timeouts = sum(1 for r in runs if r["all"] == math.inf)
+    verdict = report(
+        runs,
+        [
+            f"purge latency through Varnish :{stack.cdn_port} and an RQ {kind}, on loopback",
+            f"  assets: {len(assets)}, {per_asset} variant URLs each, all cached (HIT) first;"
+            f" setup {setup_s:.1f} s",
+            f"  purge requests done: {done}/{len(assets)}; timeouts: {timeouts}",
+        ],
+    )
+    return 0 if verdict == "PASS" else 1
+
+
 def main() -> int:
     args = parse_args()
     if args.assets < 50:
@@ -214,82 +330,14 @@ def main() -> int:
 
     django.setup()
     import redis
-    import requests
-    from django.conf import settings
-    from django.core.management import call_command
 
     connection = redis.Redis.from_url(args.redis)
     connection.flushdb()
-    processes: list[subprocess.Popen] = []
-    origin = None
+    stack = Stack()
     try:
-        call_command("migrate", verbosity=0)
-        origin = start_origin()  # (its get_wsgi_application() reconfigures logging)
-        logging.getLogger("django.request").setLevel(logging.ERROR)  # the expected 404s
-        varnish, varnish_port = start_varnish(tmp / "varnish", origin.server_address[1])
-        processes.append(varnish)
-        cdn = f"http://127.0.0.1:{varnish_port}"
-        settings.DELIVERY_PUBLIC_BASE_URL = cdn
-        worker_env = {
-            **os.environ,
-            "DELIVERY_PUBLIC_BASE_URL": cdn,
-            "CDN_BACKEND": "http-purge",
-            "CDN_PURGE_URL": cdn,
-        }
-        processes.append(start_worker(worker_env, args.simple_worker, connection))
-
-        t0 = time.perf_counter()
-        assets = make_assets(args.assets)
-        session = requests.Session()
-        urls = {a.pk: public_urls(a) for a in assets}
-        for asset in assets:
-            warm(session, urls[asset.pk])
-        setup_s = time.perf_counter() - t0
-
-        runs = [reject_and_wait(session, a, urls[a.pk], args.timeout) for a in assets]
-
-        from delivery.models import PurgeRequest
-
-        rows = PurgeRequest.objects.filter(status="done")
-        finished = {r.asset_id: (r.created_at, r.finished_at) for r in rows}
-        for asset, run in zip(assets, runs, strict=True):
-            started, done = finished.get(asset.pk, (None, None))
-            run["started"] = started.timestamp() - run["wall"] if started else math.inf
-            run["purged"] = done.timestamp() - run["wall"] if done else math.inf
-        kind = "SimpleWorker" if args.simple_worker else "forking Worker"
-        per_asset = len(next(iter(urls.values())))
-        timeouts = sum(1 for r in runs if r["all"] == math.inf)
-        lines = [
-            f"purge latency through Varnish :{varnish_port} and an RQ {kind}, on loopback",
-            f"  assets: {len(assets)}, {per_asset} variant URLs each, all cached (HIT) first;"
-            f" setup {setup_s:.1f} s",
-            f"  purge requests done: {len(finished)}/{len(assets)}; timeouts: {timeouts}",
-        ]
-        for key, label in (
-            ("reject", "reject transaction (commit + enqueue)"),
-            ("started", "reject -> purge job started"),
-            ("purged", "reject -> purge job finished"),
-            ("first", "reject -> first URL gone from Varnish"),
-            ("all", "reject -> every URL gone from Varnish"),
-        ):
-            ms = [r[key] * 1000 for r in runs]
-            lines.append(
-                f"  {label:<40} p50 {percentile(ms, 50):7.1f} ms   p95 {percentile(ms, 95):7.1f} ms"
-                f"   max {max(ms):7.1f} ms"
-            )
-        p95 = percentile([r["all"] for r in runs], 95)
-        verdict = "PASS" if p95 <= TARGET_P95 else "FAIL"
-        lines.append(
-            f"  target: every URL gone, p95 <= {TARGET_P95:.0f} s: {verdict} ({p95:.3f} s)"
-        )
-        print("\n".join(lines))
-        return 0 if verdict == "PASS" else 1
+        return measure(args, tmp, connection, stack)
     finally:
-        for process in reversed(processes):
-            stop(process)
-        if origin is not None:
-            origin.shutdown()
-            origin.server_close()
+        stack.stop()
         connection.flushdb()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -91,10 +91,57 @@ def timed_setup(label: str, fn, *args):
 # --------------------------------------------------------------------------------------------
 
 
+def bench_asset(i: int, im, png: bytes, looks: tuple, now):
+    """The i-th asset row as ingest would describe this image (placeholder, phash)."""
+    from aiassets import storage
+    from aiassets.models import Asset
+
+    lqip, colour, phash = looks
+    sha = uuid.uuid4().hex + uuid.uuid4().hex
+    a = Asset(
+        id=uuid.uuid4(),
+        sha256=sha,
+        format="PNG",
+        mime_type="image/png",
+        width=im.width,
+        height=im.height,
+        bytes=len(png),
+        phash=phash,
+        placeholder=lqip,
+        dominant_color=colour,
+        title=f"Bench {i:03d}",
+        alt_text="A fox",
+        moderation_status="approved",
+        published=True,
+        created_at=now + timedelta(seconds=i),
+    )
+    a.original_key = storage.original_key(a.id, sha, "png")
+    return a
+
+
+def ready_variants(a, specs: list[tuple]) -> list:
+    from aiassets import storage
+    from aiassets.models import Variant
+
+    return [
+        Variant(
+            asset=a,
+            width=w,
+            height=h,
+            format=fmt,
+            recipe=rec,
+            key=storage.variant_key(a.id, a.sha256, w, fmt, rec),
+            bytes=50_000,
+            status=Variant.Status.READY,
+        )
+        for w, h, fmt, rec in specs
+    ]
+
+
 def setup_ours(im, png: bytes) -> None:
     from django.utils import timezone
 
-    from aiassets import imaging, storage
+    from aiassets import imaging
     from aiassets.models import Asset, GenerativeModel, Provenance, Variant
 
     # Rows only (rendering never reads a file): the asset row as ingest would describe this
@@ -102,47 +149,17 @@ def setup_ours(im, png: bytes) -> None:
     # imaging.variant_sizes() plans under DERIVATIVE_WIDTHS, times DERIVATIVE_FORMATS.
     small = imaging.normalize(im, imaging.thumbnail_size(im.width, im.height, 256))
     lqip, colour = imaging.placeholder(small)
-    phash = imaging.perceptual_hash(small)
+    looks = (lqip, colour, imaging.perceptual_hash(small))
     model = GenerativeModel.objects.create(name="Lumen", version="3")
     now = timezone.now()
     sizes = imaging.variant_sizes(im.width, im.height, list(settings.DERIVATIVE_WIDTHS))
     specs = [(w, h, fmt, recipe(fmt, opts)) for w, h in sizes for fmt, opts in FORMATS.items()]
     assets, provs, variants = [], [], []
     for i in range(N_ASSETS):
-        sha = uuid.uuid4().hex + uuid.uuid4().hex
-        a = Asset(
-            id=uuid.uuid4(),
-            sha256=sha,
-            format="PNG",
-            mime_type="image/png",
-            width=im.width,
-            height=im.height,
-            bytes=len(png),
-            phash=phash,
-            placeholder=lqip,
-            dominant_color=colour,
-            title=f"Bench {i:03d}",
-            alt_text="A fox",
-            moderation_status="approved",
-            published=True,
-            created_at=now + timedelta(seconds=i),
-        )
-        a.original_key = storage.original_key(a.id, sha, "png")
+        a = bench_asset(i, im, png, looks, now)
         assets.append(a)
         provs.append(Provenance(asset=a, model=model, prompt="a fox", generated_at=now))
-        variants += [
-            Variant(
-                asset=a,
-                width=w,
-                height=h,
-                format=fmt,
-                recipe=rec,
-                key=storage.variant_key(a.id, sha, w, fmt, rec),
-                bytes=50_000,
-                status=Variant.Status.READY,
-            )
-            for w, h, fmt, rec in specs
-        ]
+        variants += ready_variants(a, specs)
     assert len(variants) == N_ASSETS * 27, "expected 9 widths x 3 formats per asset"
     Asset.objects.bulk_create(assets)
     Provenance.objects.bulk_create(provs)
@@ -376,16 +393,25 @@ TAG_ASSET_FIELDS = (
 TAG_VARIANT_FIELDS = ("asset_id", "width", "height", "format", "recipe")
 
 
-def breakdown_ours(n: int = 10) -> dict:
-    """Median seconds per page of the pieces of {% picture %}, on already-fetched rows."""
+def median_seconds(fn, n: int) -> float:
+    """Median wall time of ``fn()`` over n calls, after one untimed call."""
+    fn()
+    xs = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        xs.append(time.perf_counter() - t0)
+    return statistics.median(xs)
+
+
+def tag_pieces(assets: list, datas: dict) -> dict:
+    """{label: fn}: each piece of {% picture %} over the page (datas: picture_data per pk)."""
     from django.template.loader import get_template
 
-    from aiassets.models import Asset
     from delivery import pictures as dp
     from delivery import signing
     from delivery.templatetags.pictures import picture
 
-    assets = list(Asset.objects.public().with_variants().order_by("created_at")[:N_ASSETS])
     tpl = get_template("delivery/picture.html")
 
     def str_ids():
@@ -419,25 +445,26 @@ def breakdown_ours(n: int = 10) -> dict:
         for a in assets:
             picture(a, sizes=SIZES)
 
+    return {
+        "str(asset.id), 27 per asset": str_ids,
+        "signing.variant_path, 2700": paths,
+        "signing.variant_url, 2700": urls,
+        "picture_data (urls + srcsets), 100": data,
+        "get_template lookup, 100": lookups,
+        "picture.html render, 100": template_only,
+        "whole tag, 100": tag,
+    }
+
+
+def breakdown_ours(n: int = 10) -> dict:
+    """Median seconds per page of the pieces of {% picture %}, on already-fetched rows."""
+    from aiassets.models import Asset
+    from delivery import pictures as dp
+
+    assets = list(Asset.objects.public().with_variants().order_by("created_at")[:N_ASSETS])
     datas = {a.pk: dp.picture_data(a) for a in assets}
-    out = {}
-    for label, fn in (
-        ("str(asset.id), 27 per asset", str_ids),
-        ("signing.variant_path, 2700", paths),
-        ("signing.variant_url, 2700", urls),
-        ("picture_data (urls + srcsets), 100", data),
-        ("get_template lookup, 100", lookups),
-        ("picture.html render, 100", template_only),
-        ("whole tag, 100", tag),
-    ):
-        fn()
-        xs = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            xs.append(time.perf_counter() - t0)
-        out[label] = statistics.median(xs)
-    return out
+    pieces = tag_pieces(assets, datas)
+    return {label: median_seconds(fn, n) for label, fn in pieces.items()}
 
 
 def lean_queryset():
@@ -520,18 +547,15 @@ def without_imagekit_post_init():
         post_init.connect(signal_router.post_init_receiver, dispatch_uid=uid)
 
 
-def whatifs(all_pages: dict, n: int) -> dict:
-    """Our page with each sketch (and the useful ones together), interleaved with Wagtail's.
-
-    Each variant must render byte-identical HTML to ours, in no more queries."""
+def whatif_variants(qs_ours) -> dict:
+    """{label: (queryset function, patches)}: our page as is and with each sketch."""
     from unittest import mock
 
     from delivery import pictures as dp
 
-    qs_ours, tpl_ours = all_pages["ours"]
     b = [lambda: mock.patch.object(dp, "candidates", prefix_candidates())]
     e = [without_imagekit_post_init]
-    variants = {
+    return {
         "ours as is": (qs_ours, []),
         "A lean rows: only(), no provenance join": (lean_queryset, []),
         "B URL prefix once per asset": (qs_ours, b),
@@ -541,6 +565,30 @@ def whatifs(all_pages: dict, n: int) -> dict:
         "B+D": (tuple_rows, b),
         "B+D+E": (tuple_rows, b + e),
     }
+
+
+def whatif_timings(times: dict, checks: dict) -> dict:
+    """Median total, fetch and render ms per variant, and its ratio to Wagtail's page."""
+    wag = statistics.median(t[0] for t in times["wagtail"])
+    out = {}
+    for label, ts in times.items():
+        med = statistics.median(t[0] for t in ts)
+        out[label] = {
+            "median_ms": med * 1e3,
+            "fetch_ms": statistics.median(t[1] for t in ts) * 1e3,
+            "render_ms": statistics.median(t[2] for t in ts) * 1e3,
+            "vs_wagtail": med / wag,
+            **checks.get(label, {}),
+        }
+    return out
+
+
+def whatifs(all_pages: dict, n: int) -> dict:
+    """Our page with each sketch (and the useful ones together), interleaved with Wagtail's.
+
+    Each variant must render byte-identical HTML to ours, in no more queries."""
+    qs_ours, tpl_ours = all_pages["ours"]
+    variants = whatif_variants(qs_ours)
 
     def run(qs, patches):
         with contextlib.ExitStack() as stack:
@@ -566,18 +614,7 @@ def whatifs(all_pages: dict, n: int) -> dict:
             else:
                 _, f, r = run(*variants[label])
             times[label].append((f + r, f, r))
-    wag = statistics.median(t[0] for t in times["wagtail"])
-    out = {}
-    for label, ts in times.items():
-        med = statistics.median(t[0] for t in ts)
-        out[label] = {
-            "median_ms": med * 1e3,
-            "fetch_ms": statistics.median(t[1] for t in ts) * 1e3,
-            "render_ms": statistics.median(t[2] for t in ts) * 1e3,
-            "vs_wagtail": med / wag,
-            **checks.get(label, {}),
-        }
-    return out
+    return whatif_timings(times, checks)
 
 
 def profile(all_pages: dict, libs=("ours", "wagtail")) -> dict[str, str]:
@@ -684,102 +721,127 @@ def print_report(s: dict, n: int, overhead: float) -> None:
     )
 
 
-def main():
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=20, help="timed renders per library (default 20)")
     ap.add_argument("--warmup", type=int, default=3, help="untimed renders per library first")
     ap.add_argument("--profile", action="store_true", help="cProfile even if the target is met")
     ap.add_argument("--out", default="render.json", help="file name under bench/results/")
-    args = ap.parse_args()
+    return ap.parse_args()
 
+
+def versions() -> dict:
     import pictures
     import wagtail
 
-    env = {
+    return {
         **benchlib.environment(),
         "wagtail": wagtail.__version__,
         "django-pictures": getattr(pictures, "__version__", "1.8.0"),
     }
+
+
+def setup_all() -> list[int]:
+    """Migrate and make each library's page of rows (not timed); django-pictures' widths."""
+    log("setup (not timed):")
+    timed_setup("migrate", call_command, "migrate", "--run-syncdb", "--verbosity", "0")
+    from aiassets import synth
+
+    im = synth.artwork(*SOURCE, 7, "photo")
+    png = synth.encode(im, "PNG")
+    timed_setup("ours: 100 assets, 27 ready Variant rows each (rows only)", setup_ours, im, png)
+    timed_setup("wagtail: 27 renditions of 1 image, 99 copies", setup_wagtail, png)
+    timed_setup("django-pictures: processor on 1 image, 99 copies", setup_pictures, png)
+    ladder = pictures_ladder()
+    log(f"widths: ours/wagtail {list(settings.DERIVATIVE_WIDTHS)}; django-pictures {ladder}")
+    counting.reset()
+    return ladder
+
+
+def instrument_all(all_pages: dict) -> dict:
+    inst = {lib: instrumented(all_pages[lib]) for lib in LIBS}
+    for lib in LIBS:
+        m = inst[lib]["markup"]
+        assert m["pictures"] == N_ASSETS and m["avif_sources"] == N_ASSETS, (lib, m)
+    return inst
+
+
+def print_breakdown(breakdown: dict) -> None:
+    log("")
+    log("where our time goes (median ms per page of 100, rows already fetched):")
+    for label, sec in breakdown.items():
+        log(f"  {label:<40} {sec * 1e3:7.2f}")
+
+
+def print_whatifs(what: dict) -> None:
+    log("")
+    log("what-ifs for our page (sketches patched in memory; same HTML, interleaved):")
+    log(f"  {'variant':<42} {'median':>7} {'fetch':>6} {'render':>7} {'/wagtail':>8} {'q':>2}")
+    for label, r in what.items():
+        log(
+            f"  {label:<42} {r['median_ms']:7.1f} {r['fetch_ms']:6.1f} "
+            f"{r['render_ms']:7.1f} {r['vs_wagtail']:8.2f} {r.get('queries', ''):>2}"
+        )
+
+
+def print_profiles(profiles: dict) -> None:
+    for lib, text in profiles.items():
+        log(f"\n--- cProfile: {lib}, 5 pages (top 18 by tottime) ---")
+        log(text.strip())
+
+
+def results(args: argparse.Namespace, env: dict, ladder: list[int], found: dict) -> dict:
+    """The JSON written to bench/results/: ``found`` holds what the run measured."""
+    return {
+        "environment": env,
+        "n": args.n,
+        "warmup": args.warmup,
+        "assets_per_page": N_ASSETS,
+        "source": SOURCE,
+        "sizes": SIZES,
+        "widths": {"ours": list(settings.DERIVATIVE_WIDTHS), "pictures": ladder},
+        "targets": TARGETS,
+        "summary": found["summary"],
+        "counting_overhead_ns_per_call": found["overhead"] * 1e9,
+        "breakdown_ours_ms": {k: v * 1e3 for k, v in found["breakdown"].items()},
+        "whatifs": found["what"],
+        "instrumented": found["inst"],
+        "runs_ms": {
+            lib: {k: [x * 1e3 if k != "storage_calls" else x for x in v] for k, v in r.items()}
+            for lib, r in found["runs"].items()
+        },
+        "profiles": found["profiles"],
+    }
+
+
+def run_bench(args: argparse.Namespace) -> tuple[list[int], dict]:
+    """Set up, measure and print; (django-pictures' widths, what was measured)."""
+    ladder = setup_all()
+    all_pages = pages()
+    found = {"inst": instrument_all(all_pages)}
+    found["runs"] = measure(all_pages, args.n, args.warmup)
+    found["overhead"] = counting_overhead()
+    found["summary"] = summarize(found["runs"], found["inst"])
+    print_report(found["summary"], args.n, found["overhead"])
+    found["breakdown"] = breakdown_ours()
+    print_breakdown(found["breakdown"])
+    deeper = args.profile or not found["summary"]["targets_met"]["time<=1/3 wagtail"]
+    found["what"] = whatifs(all_pages, args.n) if deeper else {}
+    if deeper:
+        print_whatifs(found["what"])
+    found["profiles"] = profile(all_pages) if deeper else {}
+    print_profiles(found["profiles"])
+    return ladder, found
+
+
+def main():
+    args = parse_args()
+    env = versions()
     log(f"env: {env}")
     log(f"temp dir {TMP} (SQLite file and media)")
     try:
-        log("setup (not timed):")
-        timed_setup("migrate", call_command, "migrate", "--run-syncdb", "--verbosity", "0")
-        from aiassets import synth
-
-        im = synth.artwork(*SOURCE, 7, "photo")
-        png = synth.encode(im, "PNG")
-        timed_setup("ours: 100 assets, 27 ready Variant rows each (rows only)", setup_ours, im, png)
-        timed_setup("wagtail: 27 renditions of 1 image, 99 copies", setup_wagtail, png)
-        timed_setup("django-pictures: processor on 1 image, 99 copies", setup_pictures, png)
-        ladder = pictures_ladder()
-        log(f"widths: ours/wagtail {list(settings.DERIVATIVE_WIDTHS)}; django-pictures {ladder}")
-        counting.reset()
-
-        all_pages = pages()
-        inst = {lib: instrumented(all_pages[lib]) for lib in LIBS}
-        for lib in LIBS:
-            m = inst[lib]["markup"]
-            assert m["pictures"] == N_ASSETS and m["avif_sources"] == N_ASSETS, (lib, m)
-        runs = measure(all_pages, args.n, args.warmup)
-        overhead = counting_overhead()
-        summary = summarize(runs, inst)
-        print_report(summary, args.n, overhead)
-
-        breakdown = breakdown_ours()
-        log("")
-        log("where our time goes (median ms per page of 100, rows already fetched):")
-        for label, sec in breakdown.items():
-            log(f"  {label:<40} {sec * 1e3:7.2f}")
-
-        missed = not summary["targets_met"]["time<=1/3 wagtail"]
-        what = {}
-        if missed or args.profile:
-            what = whatifs(all_pages, args.n)
-            log("")
-            log("what-ifs for our page (sketches patched in memory; same HTML, interleaved):")
-            log(
-                f"  {'variant':<42} {'median':>7} {'fetch':>6} {'render':>7} "
-                f"{'/wagtail':>8} {'q':>2}"
-            )
-            for label, r in what.items():
-                log(
-                    f"  {label:<42} {r['median_ms']:7.1f} {r['fetch_ms']:6.1f} "
-                    f"{r['render_ms']:7.1f} {r['vs_wagtail']:8.2f} {r.get('queries', ''):>2}"
-                )
-
-        profiles = {}
-        if missed or args.profile:
-            profiles = profile(all_pages)
-            for lib, text in profiles.items():
-                log(f"\n--- cProfile: {lib}, 5 pages (top 18 by tottime) ---")
-                log(text.strip())
-
-        path = benchlib.write_json(
-            args.out,
-            {
-                "environment": env,
-                "n": args.n,
-                "warmup": args.warmup,
-                "assets_per_page": N_ASSETS,
-                "source": SOURCE,
-                "sizes": SIZES,
-                "widths": {"ours": list(settings.DERIVATIVE_WIDTHS), "pictures": ladder},
-                "targets": TARGETS,
-                "summary": summary,
-                "counting_overhead_ns_per_call": overhead * 1e9,
-                "breakdown_ours_ms": {k: v * 1e3 for k, v in breakdown.items()},
-                "whatifs": what,
-                "instrumented": inst,
-                "runs_ms": {
-                    lib: {
-                        k: [x * 1e3 if k != "storage_calls" else x for x in v] for k, v in r.items()
-                    }
-                    for lib, r in runs.items()
-                },
-                "profiles": profiles,
-            },
-        )
+        ladder, found = run_bench(args)
+        path = benchlib.write_json(args.out, results(args, env, ladder, found))
         log(f"\nwrote {path.relative_to(benchlib.ROOT)}")
     finally:
         connection.close()

@@ -3,7 +3,8 @@
 - ``CheckedEnv`` is django-environ's ``Env`` that records an unusable or missing required
   variable in a list (``settings.CONFIG_ERRORS``) instead of raising at import, so that
   ``manage.py check`` can report every problem as a message, not a traceback.
-- ``env_overrides`` maps variables onto app settings whose defaults live in each app's conf.py.
+- ``env_overrides`` maps variables onto app settings whose defaults live in each app's conf.py
+  (``nested_overrides`` onto options inside one, such as AVIF_QUALITY in DERIVATIVE_FORMATS).
 """
 
 from __future__ import annotations
@@ -70,6 +71,22 @@ def env_overrides(env: Any, **readers: Callable[[str], Any]) -> dict[str, Any]:
     the default is written once, there.
     """
     return {name: read(name) for name, read in readers.items() if name in os.environ}
+
+
+def nested_overrides(
+    env: Any, defaults: dict[str, dict[str, Any]], **paths: tuple[str, str]
+) -> dict[str, dict[str, Any]] | None:
+    """``defaults`` (a dict of dicts, copied) with each integer variable that is set written at
+    its ``(key, option)`` path, e.g. ``AVIF_QUALITY=("avif", "quality")``; None when no
+    variable is set, so the app's default applies untouched."""
+    found = env_overrides(env, **dict.fromkeys(paths, env.int))
+    if not found:
+        return None
+    merged = {key: dict(options) for key, options in defaults.items()}
+    for name, value in found.items():
+        key, option = paths[name]
+        merged[key][option] = value
+    return merged
 
 
 def development_secret_key(var_dir: Path) -> str:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import environ
 
+from aiassets import conf as _aiassets_conf
 from config.csp import content_security_policy
-from config.envmap import CheckedEnv, development_secret_key, env_overrides
+from config.envmap import CheckedEnv, development_secret_key, env_overrides, nested_overrides
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Reading the environment never raises here: each unusable value is recorded in CONFIG_ERRORS
@@ -221,45 +222,47 @@ globals().update(
     )
 )
 # Per API token (overridable per token in the admin); 0 = unlimited. Past them: 429.
-API_RATE_REQUESTS_PER_MINUTE = env.int("API_RATE_REQUESTS_PER_MINUTE", default=120)
-API_RATE_BYTES_PER_DAY = env.int("API_RATE_BYTES_PER_DAY", default=20 * 1024**3)
+# Defaults in aiassets/conf.py.
+globals().update(
+    env_overrides(env, API_RATE_REQUESTS_PER_MINUTE=env.int, API_RATE_BYTES_PER_DAY=env.int)
+)
 
 # --- Derivatives ----------------------------------------------------------------------------
-# Widths and encoder settings chosen with bench/derivatives.py: see README "Derivative defaults".
-# DERIVATIVE_WIDTHS and DERIVATIVE_PRECOMPUTE: defaults in aiassets/conf.py.
+# Defaults (widths and encoder settings chosen with bench/derivatives.py, see README "Derivative
+# defaults") live in aiassets/conf.py; a variable set here overrides one. AVIF_QUALITY,
+# AVIF_SPEED, WEBP_QUALITY, WEBP_METHOD and JPEG_QUALITY override one encoder option each.
 globals().update(
     env_overrides(
         env,
         DERIVATIVE_WIDTHS=lambda name: env.list(name, cast=int),
         DERIVATIVE_PRECOMPUTE=env.list,
+        DERIVATIVE_RATIOS=env.list,
+        SOCIAL_CARD_RATIO=env.str,  # "": no share card
+        SOCIAL_CARD_WIDTH=env.int,
+        DERIVATIVE_MAX_ATTEMPTS=env.int,
+        DERIVATIVE_RETRY_INTERVALS=lambda name: env.list(name, cast=int),
+        DERIVATIVE_JOB_TIMEOUT=env.int,
+        DERIVATIVE_STALE_MINUTES=env.int,
+        DERIVATIVE_QUEUE_MAX_DEPTH=env.int,
     )
 )
-DERIVATIVE_FORMATS = {
-    "avif": {
-        "quality": env.int("AVIF_QUALITY", default=70),
-        "speed": env.int("AVIF_SPEED", default=9),
-    },
-    "webp": {
-        "quality": env.int("WEBP_QUALITY", default=88),
-        "method": env.int("WEBP_METHOD", default=2),
-    },
-    "jpeg": {"quality": env.int("JPEG_QUALITY", default=82)},
-}
-# Art direction: ratios built in the background with the widths (any other valid ratio is
-# built on demand), and the share card (og:image) cropped around the focal rectangle.
-DERIVATIVE_RATIOS = env.list("DERIVATIVE_RATIOS", default=["16/9", "1/1"])
-SOCIAL_CARD_RATIO = env("SOCIAL_CARD_RATIO", default="40/21")  # "": no share card
-SOCIAL_CARD_WIDTH = env.int("SOCIAL_CARD_WIDTH", default=1200)  # 1200×630
-DERIVATIVE_MAX_ATTEMPTS = env.int("DERIVATIVE_MAX_ATTEMPTS", default=3)
-DERIVATIVE_RETRY_INTERVALS = env.list("DERIVATIVE_RETRY_INTERVALS", cast=int, default=[10, 60])
-DERIVATIVE_JOB_TIMEOUT = env.int("DERIVATIVE_JOB_TIMEOUT", default=600)
-# reconcile_variants: a pending row untouched for one job timeout is stuck (healing is faster).
-DERIVATIVE_STALE_MINUTES = env.int(
-    "DERIVATIVE_STALE_MINUTES", default=max(1, DERIVATIVE_JOB_TIMEOUT // 60)
+_encoder_options = nested_overrides(
+    env,
+    _aiassets_conf.DEFAULTS["DERIVATIVE_FORMATS"],
+    AVIF_QUALITY=("avif", "quality"),
+    AVIF_SPEED=("avif", "speed"),
+    WEBP_QUALITY=("webp", "quality"),
+    WEBP_METHOD=("webp", "method"),
+    JPEG_QUALITY=("jpeg", "quality"),
 )
-# Past this many waiting derivative jobs, ingest still stores originals but defers their
-# builds (status "deferred"); each finished build and reconcile_variants let them in. 0: off.
-DERIVATIVE_QUEUE_MAX_DEPTH = env.int("DERIVATIVE_QUEUE_MAX_DEPTH", default=500)
+if _encoder_options is not None:
+    DERIVATIVE_FORMATS = _encoder_options
+_derivative_job_timeout = globals().get(
+    "DERIVATIVE_JOB_TIMEOUT", _aiassets_conf.DEFAULTS["DERIVATIVE_JOB_TIMEOUT"]
+)
+if "DERIVATIVE_JOB_TIMEOUT" in globals() and "DERIVATIVE_STALE_MINUTES" not in globals():
+    # A pending row is stuck after one job timeout: a longer timeout moves that line too.
+    DERIVATIVE_STALE_MINUTES = max(1, _derivative_job_timeout // 60)
 
 # --- Jobs -----------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -269,15 +272,22 @@ JOB_QUEUES = ("derivatives", "moderation", "purge", "default")
 RQ_QUEUES = {
     name: {
         "URL": REDIS_URL or "redis://127.0.0.1:6379/0",
-        "DEFAULT_TIMEOUT": DERIVATIVE_JOB_TIMEOUT,
+        "DEFAULT_TIMEOUT": _derivative_job_timeout,
     }
     for name in JOB_QUEUES
 }
-# Workers (manage.py run_worker) heartbeat this often; three missed beats mark one dead.
-JOBS_HEARTBEAT_SECONDS = env.int("JOBS_HEARTBEAT_SECONDS", default=10)
-JOBS_HEAL_INTERVAL = env.int("JOBS_HEAL_INTERVAL", default=60)  # ops.healing, see README
-JOBS_ORPHAN_SWEEP = env.bool("JOBS_ORPHAN_SWEEP", default=True)  # healing sweeps orphan files
-JOBS_HEAL_MAX_REQUEUES = env.int("JOBS_HEAL_MAX_REQUEUES", default=10)  # per job and day
+# Worker heartbeats and self-healing (see README): defaults in aiassets/conf.py
+# (JOBS_HEARTBEAT_SECONDS, JOBS_HEAL_MAX_REQUEUES) and ops/conf.py (JOBS_HEAL_INTERVAL,
+# JOBS_ORPHAN_SWEEP; JOBS_HEAL_BATCH is not read from the environment).
+globals().update(
+    env_overrides(
+        env,
+        JOBS_HEARTBEAT_SECONDS=env.int,
+        JOBS_HEAL_INTERVAL=env.int,
+        JOBS_ORPHAN_SWEEP=env.bool,
+        JOBS_HEAL_MAX_REQUEUES=env.int,
+    )
+)
 # We enqueue from transaction.on_commit ourselves; django-rq must not defer a second time.
 RQ = {"COMMIT_MODE": "auto"}
 RQ_SHOW_ADMIN_LINK = True
@@ -462,18 +472,23 @@ globals().update(
 # make_dev_signer --shared` writes the dev root to C2PA_DEV_DIR/root.pem). C2PA_REQUIRED: a
 # signing failure fails the variant; off, the variant ships unmarked and the row records why.
 # The signing settings are part of every variant recipe, so turning signing on or changing
-# the key gives new variant keys.
-C2PA_SIGNING = env.bool("C2PA_SIGNING", default=True)
-C2PA_SIGNER_KEY = env("C2PA_SIGNER_KEY", default="")
-C2PA_SIGNER_CHAIN = env("C2PA_SIGNER_CHAIN", default="")
-C2PA_TRUST_ANCHORS = env("C2PA_TRUST_ANCHORS", default="")
-C2PA_REQUIRED = env.bool("C2PA_REQUIRED", default=True)
-C2PA_DEV_CREDENTIALS = env.bool(
-    "C2PA_DEV_CREDENTIALS", default=not env.bool("HTTPS", default=False)
+# the key gives new variant keys. Defaults in aiassets/conf.py (C2PA_DEV_CREDENTIALS off there,
+# production's value; on here while HTTPS is off). C2PA_DEV_DIR sits under VAR_DIR.
+if not HTTPS:
+    C2PA_DEV_CREDENTIALS = True
+globals().update(
+    env_overrides(
+        env,
+        C2PA_SIGNING=env.bool,
+        C2PA_SIGNER_KEY=env.str,
+        C2PA_SIGNER_CHAIN=env.str,
+        C2PA_TRUST_ANCHORS=env.str,
+        C2PA_REQUIRED=env.bool,
+        C2PA_DEV_CREDENTIALS=env.bool,
+        C2PA_MATCH_MAX_DISTANCE=env.int,  # verify_image: the largest pHash distance that matches
+    )
 )
 C2PA_DEV_DIR = Path(env("C2PA_DEV_DIR", default=str(VAR_DIR / "c2pa-dev")))
-# verify_image and the admin verify page: the largest pHash distance that counts as a match.
-C2PA_MATCH_MAX_DISTANCE = env.int("C2PA_MATCH_MAX_DISTANCE", default=10)
 
 # --- Email and links in email ---
 # EMAIL_URL: e.g. smtp+tls://user:password@smtp.example.com:587 (console in development).
@@ -505,11 +520,15 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Endpoints get signed events (HMAC-SHA256, Webhook-Signature: t=...,v1=...). Outside
 # development they may only be public addresses: WEBHOOKS_ALLOW_PRIVATE_HOSTS lets them reach
 # loopback and private networks (on unless HTTPS=true). Failed sends are retried after each of
-# WEBHOOKS_RETRY_INTERVALS seconds, then marked failed (the admin can redeliver).
-WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool(
-    "WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=not env.bool("HTTPS", default=False)
+# WEBHOOKS_RETRY_INTERVALS seconds, then marked failed (the admin can redeliver). Defaults in
+# webhooks/conf.py (private hosts off there, production's value; on here while HTTPS is off).
+if not HTTPS:
+    WEBHOOKS_ALLOW_PRIVATE_HOSTS = True
+globals().update(
+    env_overrides(
+        env,
+        WEBHOOKS_ALLOW_PRIVATE_HOSTS=env.bool,
+        WEBHOOKS_RETRY_INTERVALS=lambda name: env.list(name, cast=int),
+        WEBHOOKS_TIMEOUT=env.int,
+    )
 )
-WEBHOOKS_RETRY_INTERVALS = env.list(
-    "WEBHOOKS_RETRY_INTERVALS", cast=int, default=[10, 30, 120, 600, 1800, 3600, 7200]
-)
-WEBHOOKS_TIMEOUT = env.int("WEBHOOKS_TIMEOUT", default=10)

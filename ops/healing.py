@@ -39,6 +39,7 @@ from moderation import queues as moderation_queues
 from webhooks import delivery as webhook_delivery
 
 from . import rollups
+from .conf import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +49,11 @@ QUEUE = "default"
 
 
 def interval() -> int:
-    return int(getattr(settings, "JOBS_HEAL_INTERVAL", 60))
+    return int(app_settings.JOBS_HEAL_INTERVAL)
 
 
 def batch() -> int:
-    return int(getattr(settings, "JOBS_HEAL_BATCH", 1000))
+    return int(app_settings.JOBS_HEAL_BATCH)
 
 
 def grace() -> float:
@@ -105,7 +106,7 @@ def sweep_orphans() -> Any:
     """Remove files in storage that no row names, once older than ORPHAN_GRACE_SECONDS
     (aiassets.orphans: listing by prefix, never a per-file check). JOBS_ORPHAN_SWEEP=false
     turns it off (for example while a bulk import writes files ahead of its rows)."""
-    if not getattr(settings, "JOBS_ORPHAN_SWEEP", True):
+    if not app_settings.JOBS_ORPHAN_SWEEP:
         return None
     return orphans.sweep().summary()
 

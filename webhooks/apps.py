@@ -8,5 +8,7 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers
+        from .conf import app_settings
 
+        app_settings.install_defaults()
         receivers.connect()

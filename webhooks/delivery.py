@@ -19,10 +19,10 @@ from django.utils import timezone
 from aiassets import queueing
 
 from . import signing, urls_guard
+from .conf import app_settings
 from .models import Delivery
 
 logger = logging.getLogger(__name__)
-DEFAULT_INTERVALS = [10, 30, 120, 600, 1800, 3600, 7200]
 USER_AGENT = "aiassets-webhooks/1"
 
 
@@ -39,7 +39,7 @@ class Attempt:
 
 
 def intervals() -> list[int]:
-    return list(getattr(settings, "WEBHOOKS_RETRY_INTERVALS", DEFAULT_INTERVALS))
+    return list(app_settings.WEBHOOKS_RETRY_INTERVALS)
 
 
 def max_attempts() -> int:
@@ -80,7 +80,7 @@ def send(delivery: Delivery) -> Attempt:
         "Webhook-Timestamp": str(stamp),
         "Webhook-Signature": signing.header(endpoint.secret, stamp, body),
     }
-    timeout = getattr(settings, "WEBHOOKS_TIMEOUT", 10)
+    timeout = app_settings.WEBHOOKS_TIMEOUT
     try:
         answer = requests.post(
             endpoint.url, data=body, headers=headers, timeout=(3, timeout), allow_redirects=False

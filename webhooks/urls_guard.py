@@ -8,7 +8,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from django.conf import settings
+from .conf import app_settings
 
 
 class UnsafeUrl(ValueError):
@@ -20,7 +20,7 @@ def check(url: str) -> None:
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeUrl("Webhook URLs must be http:// or https:// addresses with a host.")
-    if getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_HOSTS", False):
+    if app_settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS:
         return
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)

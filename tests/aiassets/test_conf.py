@@ -38,7 +38,24 @@ def test_defaults_are_installed_for_direct_settings_reads(settings):
     assert django_settings.INGEST_MAX_BYTES == 10, "a set value is never replaced"
 
 
+# tests/conftest.py's autouse fixture sets these for every test (small widths, no crops).
+TEST_SESSION_VALUES = {
+    "DERIVATIVE_WIDTHS",
+    "DERIVATIVE_RATIOS",
+    "SOCIAL_CARD_WIDTH",
+    "DERIVATIVE_RETRY_INTERVALS",
+}
+
+
 def _from_environment() -> set[str]:
+    """Names given a value elsewhere: by the environment, by config/settings.py itself (its
+    development switches such as C2PA_DEV_CREDENTIALS) or by the test session."""
     import os
 
-    return {name for name in conf.DEFAULTS if name in os.environ}
+    import config.settings as settings_module
+
+    return {
+        name
+        for name in conf.DEFAULTS
+        if name in os.environ or hasattr(settings_module, name) or name in TEST_SESSION_VALUES
+    }

@@ -37,6 +37,23 @@ def through_varnish(settings, varnish_live):
     return varnish_live
 
 
+def assert_cached_on_second_fetch(varnish, urls: list[str]) -> None:
+    """Every URL fetched twice through Varnish: a miss, then a hit of the same bytes."""
+    for url in urls:
+        first, second = varnish.get(url), varnish.get(url)
+        assert (first.status_code, first.headers["X-Cache"]) == (200, "MISS")
+        assert (second.status_code, second.headers["X-Cache"]) == (200, "HIT")
+        assert "immutable" in second.headers["Cache-Control"]
+        assert second.content == first.content
+
+
+def assert_purged(varnish, urls: list[str]) -> None:
+    """Each URL misses the cache and the origin answers 404."""
+    for url in urls:
+        gone = varnish.get(url)
+        assert (gone.status_code, gone.headers["X-Cache"]) == (404, "MISS")
+
+
 def test_reject_purges_varnish_and_reapproval_gives_new_urls(
     transactional_db, through_varnish, rq, ingest_now, settings
 ):
@@ -53,12 +70,7 @@ def test_reject_purges_varnish_and_reapproval_gives_new_urls(
     assert len(old_urls) == 6 and all(
         u.startswith(varnish.base_url + "/media/v/") for u in old_urls
     )
-    for url in old_urls:
-        first, second = varnish.get(url), varnish.get(url)
-        assert (first.status_code, first.headers["X-Cache"]) == (200, "MISS")
-        assert (second.status_code, second.headers["X-Cache"]) == (200, "HIT")
-        assert "immutable" in second.headers["Cache-Control"]
-        assert second.content == first.content
+    assert_cached_on_second_fetch(varnish, old_urls)
 
     # (2) Reject: the workflow bumps the version and, on commit, the signal enqueues the purge.
     old_version = asset.delivery_version
@@ -76,9 +88,7 @@ def test_reject_purges_varnish_and_reapproval_gives_new_urls(
     assert "Invalidated 6 objects" in row.result  # the surrogate-key purge found them all
 
     # (3) The next fetch misses and the origin answers 404.
-    for url in old_urls:
-        gone = varnish.get(url)
-        assert (gone.status_code, gone.headers["X-Cache"]) == (404, "MISS")
+    assert_purged(varnish, old_urls)
 
     # (4) Re-approval: new URLs (new delivery_version) are served; the old ones stay dead.
     workflow.approve(asset)

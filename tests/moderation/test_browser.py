@@ -17,6 +17,25 @@ from tests import images
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def log_in(page, username: str, next_url: str) -> None:
+    page.goto(f"/admin/login/?next={next_url}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"pw-{username}")
+    page.get_by_role("button", name="Log in").click()
+
+
+def approve_with_preview(page, expect, link) -> None:
+    """Open the item behind ``link``, check its preview image loaded, approve it."""
+    link.click()
+    image = page.locator("img.review-image")
+    expect(image).to_be_visible()
+    expect(image).to_have_attribute("src", re.compile(r"^/moderation/preview/"))
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => img.naturalWidth") > 0, "the preview view served the image"
+    expect(page.get_by_text("You hold this item")).to_be_visible()
+    page.get_by_role("button", name="Approve").click()
+
+
 def test_moderator_approves_one_and_rejects_one(browser, live_server, ingest_for_review, make_user):
     from playwright.sync_api import expect
 
@@ -27,10 +46,7 @@ def test_moderator_approves_one_and_rejects_one(browser, live_server, ingest_for
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     try:
-        page.goto("/admin/login/?next=/admin/moderation/needsreview/")
-        page.get_by_label("Username").fill("alice")
-        page.get_by_label("Password").fill("pw-alice")
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, "alice", "/admin/moderation/needsreview/")
 
         expect(
             page.get_by_role("heading", name="Select item needing review to change")
@@ -42,14 +58,7 @@ def test_moderator_approves_one_and_rejects_one(browser, live_server, ingest_for
         expect(rows.nth(1)).to_contain_text("Heron <b>at</b> dusk")  # escaped, shown as text
 
         # Approve the oldest item.
-        rows.first.get_by_role("link", name="Fox at dawn").click()
-        image = page.locator("img.review-image")
-        expect(image).to_be_visible()
-        expect(image).to_have_attribute("src", re.compile(r"^/moderation/preview/"))
-        expect(image).to_have_js_property("complete", True)
-        assert image.evaluate("img => img.naturalWidth") > 0, "the preview view served the image"
-        expect(page.get_by_text("You hold this item")).to_be_visible()
-        page.get_by_role("button", name="Approve").click()
+        approve_with_preview(page, expect, rows.first.get_by_role("link", name="Fox at dawn"))
         expect(page.locator("ul.messagelist")).to_contain_text("Approved “Fox at dawn”")
 
         # Approve-and-next: the other item opens, claimed; reject it with a reason code.
