@@ -43,7 +43,24 @@ print(json.dumps(out, default=str))
 
 # What config/settings.py resolved before the move, with nothing set (`make run`).
 DEVELOPMENT = {
-    "DERIVATIVE_WIDTHS": [320, 480, 640, 768, 1024, 1280, 1600, 1920, 2560],
+    "DERIVATIVE_WIDTHS": [
+        320,
+        340,
+        360,
+        400,
+        480,
+        560,
+        640,
+        680,
+        720,
+        800,
+        960,
+        1120,
+        1280,
+        1600,
+        1920,
+        2560,
+    ],
     "DERIVATIVE_FORMATS": {
         "avif": {"quality": 70, "speed": 9},
         "webp": {"quality": 88, "method": 2},

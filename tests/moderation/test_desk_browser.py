@@ -67,6 +67,25 @@ def no_csp_violations(page) -> None:
     assert page.evaluate("window.__csp") == [], page.url
 
 
+def reject_with_r_never_without_a_reason(page, item, next_item, messages) -> None:
+    """r focuses the reason; it never rejects without one (Enter, nor the button)."""
+    from playwright.sync_api import expect
+
+    page.keyboard.press("r")
+    reason = page.get_by_label("Reason")
+    expect(reason).to_be_focused()
+    expect(page.locator(".reason-prompt")).to_be_visible()
+    reason.press("Enter")
+    expect(page.locator(".reason-missing")).to_be_visible()
+    page.get_by_role("button", name="Reject").click()
+    expect(reason).to_be_focused()
+    assert page.url.endswith(review_url(item)) and not Decision.objects.filter(asset=item).exists()
+    reason.select_option("violence")
+    reason.press("Enter")
+    page.wait_for_url(re.compile(re.escape(review_url(next_item)) + "$"))
+    expect(messages).to_contain_text("Rejected “Item 1” (violence).")
+
+
 def test_keyboard_shortcuts_decide_and_move_to_the_next_item(open_as, make_user, make_asset):
     from playwright.sync_api import expect
 
@@ -87,29 +106,12 @@ def test_keyboard_shortcuts_decide_and_move_to_the_next_item(open_as, make_user,
     assert page.url.endswith(review_url(items[0]))
     page.get_by_label("Note").fill("")
     page.locator("h2", has_text="Provenance").click()  # focus leaves the field
-
     # a: approve, and the next item opens.
     page.keyboard.press("a")
     page.wait_for_url(re.compile(re.escape(review_url(items[1])) + "$"))
     expect(messages).to_contain_text("Approved “Item 0”.")
 
-    # r: focuses the reason; it never rejects without one (Enter, nor the button).
-    page.keyboard.press("r")
-    reason = page.get_by_label("Reason")
-    expect(reason).to_be_focused()
-    expect(page.locator(".reason-prompt")).to_be_visible()
-    reason.press("Enter")
-    expect(page.locator(".reason-missing")).to_be_visible()
-    page.get_by_role("button", name="Reject").click()
-    expect(reason).to_be_focused()
-    assert (
-        page.url.endswith(review_url(items[1]))
-        and not Decision.objects.filter(asset=items[1]).exists()
-    )
-    reason.select_option("violence")
-    reason.press("Enter")
-    page.wait_for_url(re.compile(re.escape(review_url(items[2])) + "$"))
-    expect(messages).to_contain_text("Rejected “Item 1” (violence).")
+    reject_with_r_never_without_a_reason(page, items[1], items[2], messages)
 
     # s: skip without deciding.
     page.keyboard.press("s")

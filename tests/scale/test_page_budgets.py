@@ -48,6 +48,17 @@ BUDGETS = {  # page -> most queries it may make (session and user lookups includ
 }
 
 
+def admin_asset_urls(model, tag, shelf) -> dict[str, tuple[str, dict]]:
+    base = "/admin/aiassets/asset/"
+    return {
+        "admin_assets": (base, {}),
+        "admin_assets_searched": (f"{base}?q={COMMON}", {}),
+        "admin_assets_model": (f"{base}?provenance__model__id__exact={model.pk}", {}),
+        "admin_assets_tag": (f"{base}?tag={tag.pk}", {}),
+        "admin_assets_collection": (f"{base}?collection={shelf.pk}", {}),
+    }
+
+
 @pytest.fixture
 def urls(client, settings):
     settings.METRICS_TOKEN = "scale-token"
@@ -76,14 +87,7 @@ def urls(client, settings):
             "gallery_collection": (f"/?collection={SHELF}", {}),
             "gallery_collection_tag_keyset": (f"/?{shelved.next_query}", {}),
             "asset_page": (f"/images/{newest.pk}/", {}),
-            "admin_assets": ("/admin/aiassets/asset/", {}),
-            "admin_assets_searched": (f"/admin/aiassets/asset/?q={COMMON}", {}),
-            "admin_assets_model": (
-                f"/admin/aiassets/asset/?provenance__model__id__exact={model.pk}",
-                {},
-            ),
-            "admin_assets_tag": (f"/admin/aiassets/asset/?tag={tag.pk}", {}),
-            "admin_assets_collection": (f"/admin/aiassets/asset/?collection={shelf.pk}", {}),
+            **admin_asset_urls(model, tag, shelf),
             "queue_needs_review": ("/admin/moderation/needsreview/", {}),
             "queue_auto_rejected": ("/admin/moderation/autorejected/", {}),
             "review_page": (f"/admin/moderation/needsreview/{queued.first().pk}/change/", {}),
