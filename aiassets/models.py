@@ -232,12 +232,19 @@ class Asset(models.Model):
     def is_public(self) -> bool:
         return self.moderation_status == ModerationStatus.APPROVED and self.published
 
-    def redaction_boxes(self) -> list[tuple[float, float, float, float]]:
-        """The face boxes to pixelate in variants: empty unless redaction is in force."""
+    def redaction_boxes(
+        self, provenance: Provenance | None | bool = False
+    ) -> list[tuple[float, float, float, float]]:
+        """The face boxes to pixelate in variants: empty unless redaction is in force.
+
+        ``provenance``: the asset's Provenance (with its model) or None when it has none, when
+        the caller has read it already (batched plans); by default it is read when needed."""
         if not self.faces or self.face_redaction == FaceRedaction.KEEP:
             return []
         if self.face_redaction == FaceRedaction.INHERIT:
-            prov = Provenance.objects.filter(asset_id=self.pk).select_related("model").first()
+            prov = provenance
+            if prov is False:
+                prov = Provenance.objects.filter(asset_id=self.pk).select_related("model").first()
             if prov is None or not prov.model.redact_faces:
                 return []
         return [tuple(float(v) for v in box) for box in self.faces]

@@ -1,8 +1,9 @@
 """Renditions: the one spec and recipe, the plan, the build loop and its jobs.
 
     spec.py   Spec, Inputs, spec_for(): THE rendition identity (recipe and key)
-    plan.py   plan() (widths, DERIVATIVE_RATIOS crops, the social card), planned_ratios(),
-              social_card(), ensure_rows(), retire_obsolete(), drop_variants(), reset_for_rebuild()
+    plan.py   plan() (widths, DERIVATIVE_RATIOS crops, the social card), plan_many() (batched),
+              planned_ratios(), social_card(), ensure_rows(), retire_obsolete(), drop_variants(),
+              reset_for_rebuild()
     build.py  build(), build_one(), render() (the build loop), limits(), BuildReport
     jobs.py   schedule(), release_deferred(), job_id(), build_variants() (the RQ job)
     previews.py  AdminThumbnail (staff-only previews through django-imagekit)
@@ -18,6 +19,7 @@ from .plan import (
     ensure_rows,
     obsolete,
     plan,
+    plan_many,
     planned_ratios,
     reset_for_rebuild,
     retire_obsolete,
@@ -41,6 +43,7 @@ __all__ = [
     "limits",
     "obsolete",
     "plan",
+    "plan_many",
     "planned_ratios",
     "recipe",
     "reset_for_rebuild",

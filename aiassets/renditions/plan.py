@@ -14,8 +14,9 @@ URLs they were served under for the CDN purge.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -64,6 +65,14 @@ def plan(asset: Asset, inputs: Inputs | None = None) -> Plan:
     if card is not None and card not in specs:
         _add(card, specs, left_out)
     return Plan(specs, left_out)
+
+
+def plan_many(assets: Iterable[Asset]) -> dict[Any, Plan]:
+    """plan() of each asset, by asset pk, their inputs read in one query (Inputs.many) instead
+    of one or two per asset: reconcile plans a million assets this way."""
+    assets = list(assets)
+    inputs = Inputs.many(assets)
+    return {asset.pk: plan(asset, inputs[asset.pk]) for asset in assets}
 
 
 def _add(spec: Spec, specs: list[Spec], left_out: list[str]) -> None:
