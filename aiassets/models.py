@@ -124,7 +124,9 @@ class Asset(models.Model):
     """An original image. Its id, content hash and stored file never change."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    # Unique through asset_sha256_unique (Meta): unique=True would add a second, pattern-ops
+    # index on PostgreSQL that no lookup uses (sha256 is only ever matched exactly).
+    sha256 = models.CharField(max_length=64, editable=False)
     original_key = models.CharField(max_length=255, editable=False)
     format = models.CharField(max_length=10, editable=False)
     mime_type = models.CharField(max_length=40, editable=False)
@@ -132,7 +134,8 @@ class Asset(models.Model):
     height = models.PositiveIntegerField(editable=False, help_text="As displayed.")
     bytes = models.PositiveBigIntegerField(editable=False)
     has_alpha = models.BooleanField(default=False, editable=False)
-    phash = models.CharField(max_length=16, db_index=True, editable=False)
+    # No index: near-duplicate search compares every hash in Python (Hamming distance).
+    phash = models.CharField(max_length=16, editable=False)
     placeholder = models.TextField(blank=True, default="", editable=False)
     dominant_color = models.CharField(max_length=7, blank=True, default="", editable=False)
     original_filename = models.CharField(max_length=255, blank=True, default="", editable=False)
@@ -201,6 +204,7 @@ class Asset(models.Model):
     class Meta:
         ordering = ["-created_at"]
         permissions = [("rebuild_variants", "Can rebuild variants")]
+        constraints = [models.UniqueConstraint(fields=["sha256"], name="asset_sha256_unique")]
         indexes = [
             # The review queues: one status, oldest first (see moderation.queues).
             models.Index(fields=["moderation_status", "queued_at"], name="asset_queue_idx"),
