@@ -31,6 +31,15 @@ from ..models import Asset, Provenance
 PIPELINE_VERSION = "1"
 
 
+# The provenance fields Inputs read (prompt_is_public, the model's face redaction).
+INPUT_FIELDS = (
+    "asset_id",
+    "prompt_visibility",
+    "model__prompts_public_by_default",
+    "model__redact_faces",
+)
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What one asset contributes to every one of its recipes, read once per plan or build."""
@@ -50,8 +59,10 @@ class Inputs:
     def many(cls, assets: Iterable[Asset]) -> dict[Any, Inputs]:
         """``Inputs.of`` of every asset, by asset pk, from one Provenance query."""
         assets = list(assets)
-        provs = Provenance.objects.filter(asset_id__in=[a.pk for a in assets]).select_related(
-            "model"
+        provs = (
+            Provenance.objects.filter(asset_id__in=[a.pk for a in assets])
+            .select_related("model")
+            .only(*INPUT_FIELDS)
         )
         by_asset = {p.asset_id: p for p in provs}
         signer = c2pa.recipe_token() or ""
@@ -145,8 +156,17 @@ def freeze(options: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(options.items()))
 
 
+_frozen: dict[str, tuple[dict, tuple]] = {}  # format -> (settings' options dict, frozen)
+
+
 def options_for(fmt: str) -> tuple[tuple[str, Any], ...]:
-    return freeze(settings.DERIVATIVE_FORMATS[fmt])
+    """The format's encoder options from settings, frozen (once per settings dict: a plan asks
+    for them for every width)."""
+    options = settings.DERIVATIVE_FORMATS[fmt]
+    cached = _frozen.get(fmt)
+    if cached is None or cached[0] is not options:  # the cache holds it: ids never reused
+        cached = _frozen[fmt] = (options, freeze(options))
+    return cached[1]
 
 
 def spec_for(

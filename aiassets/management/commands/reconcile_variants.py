@@ -89,7 +89,9 @@ class Command(BaseCommand):
         heal: dict[object, list[int]] = {}
         if not opts["skip_file_check"]:
             for asset_id, pk in self.missing_files():
-                heal.setdefault(asset_id, []).append(pk)
+                pks = heal.setdefault(asset_id, [])
+                if not opts["dry_run"]:  # a dry run only counts: no list of every row
+                    pks.append(pk)
         for asset, rows, missing_rows in self.checked_assets():
             wanted = heal.pop(asset.pk, []) + self.unhealthy(rows)
             self.totals["missing_rows"] += missing_rows
