@@ -206,8 +206,9 @@ class Asset(models.Model):
         permissions = [("rebuild_variants", "Can rebuild variants")]
         constraints = [models.UniqueConstraint(fields=["sha256"], name="asset_sha256_unique")]
         indexes = [
-            # The review queues: one status, oldest first (see moderation.queues).
-            models.Index(fields=["moderation_status", "queued_at"], name="asset_queue_idx"),
+            # The review queues: one status, oldest first, ties by id (see moderation.queues):
+            # with id the index yields the page's whole order, so a page stops after 50 rows.
+            models.Index(fields=["moderation_status", "queued_at", "id"], name="asset_queue_idx"),
             # The public gallery: newest first, keyset-paginated over public rows only.
             models.Index(
                 fields=["-created_at", "-id"],
