@@ -93,9 +93,10 @@ class Command(BaseCommand):
                 if not opts["dry_run"]:  # a dry run only counts: no list of every row
                     pks.append(pk)
         for asset, rows, missing_rows in self.checked_assets():
-            wanted = heal.pop(asset.pk, []) + self.unhealthy(rows)
+            lost = heal.pop(asset.pk, None)  # files missing (a dry run keeps no pks)
+            wanted = (lost or []) + self.unhealthy(rows)
             self.totals["missing_rows"] += missing_rows
-            if wanted or missing_rows:
+            if wanted or missing_rows or lost is not None:
                 self.rebuild(asset, wanted)
         for asset in Asset.objects.filter(pk__in=list(heal)):  # outside --since's asset window
             self.rebuild(asset, heal[asset.pk])
