@@ -91,5 +91,5 @@ def test_metrics_budget_holds_before_and_after_the_first_rollup(
     with django_assert_max_num_queries(7):
         assert client.get(url, **headers).status_code == 200
     rollups.refresh()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert client.get(url, **headers).status_code == 200
