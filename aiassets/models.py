@@ -127,7 +127,9 @@ class Asset(models.Model):
     """An original image. Its id, content hash and stored file never change."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    # Unique through asset_sha256_unique (Meta): unique=True would add a second, pattern-ops
+    # index on PostgreSQL that no lookup uses (sha256 is only ever matched exactly).
+    sha256 = models.CharField(max_length=64, editable=False)
     original_key = models.CharField(max_length=255, editable=False)
     format = models.CharField(max_length=10, editable=False)
     mime_type = models.CharField(max_length=40, editable=False)
@@ -135,7 +137,8 @@ class Asset(models.Model):
     height = models.PositiveIntegerField(editable=False, help_text="As displayed.")
     bytes = models.PositiveBigIntegerField(editable=False)
     has_alpha = models.BooleanField(default=False, editable=False)
-    phash = models.CharField(max_length=16, db_index=True, editable=False)
+    # No index: near-duplicate search compares every hash in Python (Hamming distance).
+    phash = models.CharField(max_length=16, editable=False)
     placeholder = models.TextField(blank=True, default="", editable=False)
     dominant_color = models.CharField(max_length=7, blank=True, default="", editable=False)
     original_filename = models.CharField(max_length=255, blank=True, default="", editable=False)
@@ -210,9 +213,11 @@ class Asset(models.Model):
     class Meta:
         ordering = ["-created_at"]
         permissions = [("rebuild_variants", "Can rebuild variants")]
+        constraints = [models.UniqueConstraint(fields=["sha256"], name="asset_sha256_unique")]
         indexes = [
-            # The review queues: one status, oldest first (see moderation.queues).
-            models.Index(fields=["moderation_status", "queued_at"], name="asset_queue_idx"),
+            # The review queues: one status, oldest first, ties by id (see moderation.queues):
+            # with id the index yields the page's whole order, so a page stops after 50 rows.
+            models.Index(fields=["moderation_status", "queued_at", "id"], name="asset_queue_idx"),
             # The public gallery: newest first, keyset-paginated over public rows only.
             models.Index(
                 fields=["-created_at", "-id"],
@@ -241,12 +246,19 @@ class Asset(models.Model):
     def is_public(self) -> bool:
         return self.moderation_status == ModerationStatus.APPROVED and self.published
 
-    def redaction_boxes(self) -> list[tuple[float, float, float, float]]:
-        """The face boxes to pixelate in variants: empty unless redaction is in force."""
+    def redaction_boxes(
+        self, provenance: Provenance | None | bool = False
+    ) -> list[tuple[float, float, float, float]]:
+        """The face boxes to pixelate in variants: empty unless redaction is in force.
+
+        ``provenance``: the asset's Provenance (with its model) or None when it has none, when
+        the caller has read it already (batched plans); by default it is read when needed."""
         if not self.faces or self.face_redaction == FaceRedaction.KEEP:
             return []
         if self.face_redaction == FaceRedaction.INHERIT:
-            prov = Provenance.objects.filter(asset_id=self.pk).select_related("model").first()
+            prov = provenance
+            if prov is False:
+                prov = Provenance.objects.filter(asset_id=self.pk).select_related("model").first()
             if prov is None or not prov.model.redact_faces:
                 return []
         return [tuple(float(v) for v in box) for box in self.faces]

@@ -141,28 +141,37 @@ def client_for_pages():
     return client
 
 
-def timed_reconcile() -> float:
+def timed_reconcile() -> str:
+    """reconcile_variants --dry-run over every asset with local (empty) storage: wall time,
+    this process's CPU time and the load average around it (the machine may be shared)."""
     import tempfile
 
     from django.core.management import call_command
     from django.test import override_settings
 
-    with (
-        tempfile.TemporaryDirectory() as root,
-        override_settings(
-            STORAGES={
-                "variants": {
-                    "BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": root},
-                },
-                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-            }
-        ),
-    ):
-        started = time.perf_counter()
-        with open(os.devnull, "w") as sink:
+    variants = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with tempfile.TemporaryDirectory() as root:
+        storages = {"variants": {**variants, "OPTIONS": {"location": root}}, "staticfiles": static}
+        with override_settings(STORAGES=storages), open(os.devnull, "w") as sink:
+            load = os.getloadavg()[0]
+            started, cpu = time.perf_counter(), time.process_time()
             call_command("reconcile_variants", "--dry-run", "--no-progress", stdout=sink)
-        return time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return f"{wall:.1f} s wall, {cpu:.1f} s CPU in this process (load average {load:.1f})"
+
+
+def timed_rollups() -> dict[str, str]:
+    """The healing job's rollup refresh as loaded (folding the load's deltas), once more with
+    nothing new, and a full recount (first run or --full) for comparison."""
+    from ops import rollups
+
+    timings = {}
+    for label, full in (("after the load", False), ("nothing new", False), ("full", True)):
+        started = time.perf_counter()
+        rollups.refresh(full=full)
+        timings[f"rollup refresh ({label})"] = f"{time.perf_counter() - started:.3f} s"
+    return timings
 
 
 def report(n: int, results: list[tuple[str, dict]], sizes, extra: dict) -> str:
@@ -200,15 +209,13 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     from aiassets.models import Asset
-    from ops import rollups
 
     call_command("migrate", verbosity=0)
     if not args.skip_load:
         scale_load.load(args.n, args.variant_fraction, log=lambda m: print(m, flush=True))
     n = Asset.objects.count()
-    started = time.perf_counter()
-    rollups.refresh()
-    extra = {"rollup refresh (periodic job)": f"{time.perf_counter() - started:.2f} s"}
+    extra = timed_rollups()
+    extra["load average before the pages"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     setup_test_environment()
     client = client_for_pages()
     results = []
@@ -217,7 +224,7 @@ def main() -> None:
         r = results[-1][1]
         print(f"{r['ms']:8.1f} ms {r['queries']:3d} q  {label}", flush=True)
     if not args.no_reconcile:
-        extra["reconcile_variants --dry-run (local, empty storage)"] = f"{timed_reconcile():.1f} s"
+        extra["reconcile_variants --dry-run (local, empty storage)"] = timed_reconcile()
     print()
     print(report(n, results, storage_per_asset(n), extra))
     for label, r in sorted(results, key=lambda x: -x[1]["ms"])[: args.explain]:

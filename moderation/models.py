@@ -72,7 +72,10 @@ class Decision(models.Model):
         RESTORE = "restore", "Restored"
         FACE_REDACTION = "face_redaction", "Face redaction changed"
 
-    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="decisions")
+    # No index of its own: the (asset, -created_at) index in Meta starts with it.
+    asset = models.ForeignKey(
+        Asset, on_delete=models.PROTECT, related_name="decisions", db_index=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

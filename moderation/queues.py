@@ -1,7 +1,8 @@
 """The review queues as querysets, oldest first by the stored, indexed ``Asset.queued_at``.
 
 ``queued_at`` is stamped by every decision that changes an asset's status (Decision.save), so a
-queue page walks the index ``asset_queue_idx`` (status, queued_at) and stops after one page.
+queue page walks the index ``asset_queue_idx`` (status, queued_at, id: the page's whole order)
+and stops after one page.
 Rows queued before the column existed have none: :func:`backfill_queued_at` (run by the healing
 job, or once by hand) stamps them from their latest status change, a batch at a time.
 """

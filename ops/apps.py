@@ -15,4 +15,9 @@ class OpsConfig(AppConfig):
         from .conf import app_settings
 
         app_settings.install_defaults()
+        from django.db.models.signals import post_migrate
+
+        from .rollup_triggers import on_post_migrate
+
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="ops_rollup_triggers")
         rqadmin.register()  # the RQ dashboard in the admin: superusers only

@@ -30,3 +30,15 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}[{self.key}] = {self.value}"
+
+
+class RollupDelta(models.Model):
+    """A change to a rollup count not yet folded into it, written by database triggers as the
+    counted rows change (ops/rollup_triggers.py) and folded by ops.rollups.refresh()."""
+
+    name = models.CharField(max_length=50)
+    key = models.CharField(max_length=100, blank=True, default="")
+    delta = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.key}] {self.delta:+d}"

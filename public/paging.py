@@ -5,6 +5,9 @@ page's edge), so every page is one walk of the partial index ``asset_public_newe
 stops after a page. ``page=`` is the page's number; without a cursor (a typed or bookmarked
 link) it is served by OFFSET, but only within the first ``MAX_COUNT`` rows. The count is exact
 up to ``MAX_COUNT`` and shown as "1000+" beyond: never a COUNT(*) over every public row.
+When ``MAX_COUNT`` or fewer rows match (a rare search word, a narrow filter), their ids, read
+for the count, also bound the page query: the planner would otherwise walk the newest-first
+index through every public row looking for a page of matches that are not there.
 """
 
 from __future__ import annotations
@@ -92,8 +95,11 @@ def paginate(qs: QuerySet, params: QueryDict, size: int) -> Page:
     base = params.copy()
     for key in ("page", "after", "before"):
         base.pop(key, None)
-    count = qs.order_by().values("pk")[: MAX_COUNT + 1].count()
+    matches = list(qs.order_by().values_list("pk", flat=True)[: MAX_COUNT + 1])
+    count = len(matches)
     capped = count > MAX_COUNT
+    if not capped:  # few rows: read the page among them, not by walking the newest-first index
+        qs = qs.filter(pk__in=matches)  # (a rare search word would walk every public row)
     num_pages = None if capped else max(1, -(-count // size))
     number = _int(params.get("page"))
     after, before = parse_cursor(params.get("after")), parse_cursor(params.get("before"))

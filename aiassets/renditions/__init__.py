@@ -1,9 +1,10 @@
 """Renditions: the one spec and recipe, the plan, the build loop and its jobs.
 
     spec.py   Spec, Inputs, spec_for(): THE rendition identity (recipe and key)
-    plan.py   plan() (widths, DERIVATIVE_RATIOS crops, the social card), planned_ratios(),
-              social_card(), ensure_rows(), retire_obsolete(), drop_variants(), reset_for_rebuild(),
-              precompute_rules(), lazy_specs() (DERIVATIVE_PRECOMPUTE: built at once or lazily)
+    plan.py   plan() (widths, DERIVATIVE_RATIOS crops, the social card), plan_many() (batched),
+              planned_ratios(), social_card(), ensure_rows(), retire_obsolete(), drop_variants(),
+              reset_for_rebuild(), precompute_rules(), lazy_specs() (DERIVATIVE_PRECOMPUTE:
+              built at once or lazily)
     build.py  build(), build_one(), render() (the build loop), limits(), BuildReport
     jobs.py   schedule(), release_deferred(), job_id(), build_variants() (the RQ job)
     previews.py  AdminThumbnail (staff-only previews through django-imagekit)
@@ -20,6 +21,7 @@ from .plan import (
     lazy_specs,
     obsolete,
     plan,
+    plan_many,
     planned_ratios,
     precompute_rules,
     reset_for_rebuild,
@@ -45,6 +47,7 @@ __all__ = [
     "limits",
     "obsolete",
     "plan",
+    "plan_many",
     "planned_ratios",
     "precompute_rules",
     "recipe",

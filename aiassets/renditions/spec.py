@@ -14,8 +14,10 @@ keys never depend on the focal rectangle.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,15 @@ from ..models import Asset, Provenance
 
 # Bump when the pipeline changes the bytes it makes (it changes every key).
 PIPELINE_VERSION = "1"
+
+
+# The provenance fields Inputs read (prompt_is_public, the model's face redaction).
+INPUT_FIELDS = (
+    "asset_id",
+    "prompt_visibility",
+    "model__prompts_public_by_default",
+    "model__redact_faces",
+)
 
 
 @dataclass(frozen=True)
@@ -42,11 +53,30 @@ class Inputs:
     @classmethod
     def of(cls, asset: Asset) -> Inputs:
         prov = Provenance.objects.filter(asset_id=asset.pk).select_related("model").first()
+        return cls.read(asset, prov, c2pa.recipe_token() or "")
+
+    @classmethod
+    def many(cls, assets: Iterable[Asset]) -> dict[Any, Inputs]:
+        """``Inputs.of`` of every asset, by asset pk, from one Provenance query."""
+        assets = list(assets)
+        provs = (
+            Provenance.objects.filter(asset_id__in=[a.pk for a in assets])
+            .select_related("model")
+            .only(*INPUT_FIELDS)
+        )
+        by_asset = {p.asset_id: p for p in provs}
+        signer = c2pa.recipe_token() or ""
+        return {a.pk: cls.read(a, by_asset.get(a.pk), signer) for a in assets}
+
+    @classmethod
+    def read(cls, asset: Asset, prov: Provenance | None, signer: str) -> Inputs:
+        """The inputs of ``asset`` given its provenance (None: it has none) and the signer."""
+        focal = asset.focal_rect()
         return cls(
-            redaction=imaging.faces_signature(asset.redaction_boxes()),
+            redaction=imaging.faces_signature(asset.redaction_boxes(prov)),
             prompt_public=bool(prov and prov.prompt_is_public),
-            signer=c2pa.recipe_token() or "",
-            focal=crops.rounded(asset.focal_rect()) if asset.focal_rect() else None,
+            signer=signer,
+            focal=crops.rounded(focal) if focal else None,
         )
 
 
@@ -68,22 +98,10 @@ class Spec:
     @property
     def recipe(self) -> str:
         """Short hash of everything that shapes the bytes besides the source and the width."""
-        parts: dict[str, Any] = {
-            "v": self.inputs.pipeline,
-            "f": self.format,
-            "o": self.encoder_options,
-        }
-        if self.inputs.redaction:  # redacted renditions get keys of their own
-            parts["redact"] = self.inputs.redaction
-        if self.inputs.signer:  # the manifest is part of the bytes: a new signer, new keys
-            parts["c2pa"] = self.inputs.signer
-            if self.inputs.prompt_public:  # the manifest names the prompt
-                parts["prompt"] = 1
-        if self.crop:  # a crop: its ratio and the focal rectangle it keeps
-            parts["crop"] = self.crop
-            parts["focal"] = crops.signature(self.inputs.focal) if self.inputs.focal else ""
-        blob = json.dumps(parts, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:8]
+        try:  # the same for every width: a batched plan computes it once per format and crop
+            return _recipe(self.format, self.options, self.inputs, self.crop)
+        except TypeError:  # an unhashable encoder option: computed each time
+            return _recipe.__wrapped__(self.format, self.options, self.inputs, self.crop)
 
     def key(self, asset: Asset) -> str:
         return storage.variant_key(asset.id, asset.sha256, self.width, self.format, self.recipe)
@@ -118,12 +136,37 @@ class Spec:
         return crops.crop_box(asset.width, asset.height, self.ratio, self.inputs.focal)
 
 
+@functools.lru_cache(maxsize=4096)
+def _recipe(fmt: str, options: tuple, inputs: Inputs, crop: str) -> str:
+    parts: dict[str, Any] = {"v": inputs.pipeline, "f": fmt, "o": dict(options)}
+    if inputs.redaction:  # redacted renditions get keys of their own
+        parts["redact"] = inputs.redaction
+    if inputs.signer:  # the manifest is part of the bytes: a new signer, new keys
+        parts["c2pa"] = inputs.signer
+        if inputs.prompt_public:  # the manifest names the prompt
+            parts["prompt"] = 1
+    if crop:  # a crop: its ratio and the focal rectangle it keeps
+        parts["crop"] = crop
+        parts["focal"] = crops.signature(inputs.focal) if inputs.focal else ""
+    blob = json.dumps(parts, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:8]
+
+
 def freeze(options: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(options.items()))
 
 
+_frozen: dict[str, tuple[dict, tuple]] = {}  # format -> (settings' options dict, frozen)
+
+
 def options_for(fmt: str) -> tuple[tuple[str, Any], ...]:
-    return freeze(settings.DERIVATIVE_FORMATS[fmt])
+    """The format's encoder options from settings, frozen (once per settings dict: a plan asks
+    for them for every width)."""
+    options = settings.DERIVATIVE_FORMATS[fmt]
+    cached = _frozen.get(fmt)
+    if cached is None or cached[0] is not options:  # the cache holds it: ids never reused
+        cached = _frozen[fmt] = (options, freeze(options))
+    return cached[1]
 
 
 def spec_for(

@@ -38,8 +38,8 @@ BUDGETS = {  # page -> most queries it may make (session and user lookups includ
     "queue_needs_review": 10,
     "queue_auto_rejected": 10,
     "review_page": 14,
-    "dashboard": 11,
-    "metrics": 6,
+    "dashboard": 12,  # the rollup snapshot reads its watermark first (ops.rollups._tail)
+    "metrics": 7,  # likewise
     "api_get": 6,  # +2: tags and collections
     # The list: token, two index walks, then variants, tags and collections for the page.
     "api_list": 7,
@@ -125,8 +125,8 @@ def test_metrics_budget_holds_before_and_after_the_first_rollup(
 ):
     population(40)
     url, headers = urls()["metrics"]
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(url, **headers).status_code == 200
     rollups.refresh()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert client.get(url, **headers).status_code == 200

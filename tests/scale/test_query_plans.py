@@ -130,3 +130,35 @@ def test_gallery_by_a_small_collection_reads_its_links_by_index(analysed):
         nodes = plan_nodes(sql, params)
         seq = {n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"}
         assert not seq & (BIG_TABLES | LINK_TABLES), f"sequential scan of {seq}"
+
+
+@pytest.mark.parametrize("queue", ["needsreview", "autorejected"])
+def test_queue_pages_stop_after_a_page(analysed, queue):
+    """The queue index yields the page's whole order (status, queued_at, id), so a page need
+    not sort the whole queue before its LIMIT. A few hundred queued rows are cheap to sort,
+    so sorting is priced out here to ask only whether the index can give the order (at 1M
+    assets the planner picks it unaided: bench/scale.py)."""
+    queries = page_queries(analysed, f"/admin/moderation/{queue}/", '"queued_at" ASC')
+    assert queries
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")  # undone with the test's transaction
+    for sql, params in queries:
+        nodes = plan_nodes(sql, params)
+        assert_uses(nodes, "asset_queue_idx")
+        sorts = [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")]
+        assert not [n for n in sorts if "queued_at" in " ".join(n["Sort Key"])], sorts
+
+
+def test_a_rare_search_reads_its_page_among_the_matches(analysed):
+    """Few matches (at most paging.MAX_COUNT): the page query is bounded by their ids, read
+    for the count, instead of walking every public row newest first looking for them (4 s at
+    1M assets for a word that matched nothing)."""
+    queries = page_queries(analysed, f"/?q={RARE}", 'ORDER BY "aiassets_asset"."created_at" DESC')
+    assert len(queries) == 1
+    nodes = plan_nodes(*queries[0])
+    assert "asset_public_newest_idx" not in {n.get("Index Name") for n in nodes}
+    assert "aiassets_asset_pkey" in {n.get("Index Name") for n in nodes}
+    with CaptureQueriesContext(connection) as captured:
+        assert analysed.get("/?q=nosuchwordanywhere").status_code == 200
+    listed = [q for q in captured.captured_queries if 'ORDER BY "aiassets_asset"' in q["sql"]]
+    assert not listed, "no page query"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
 from aiassets import listing
-from aiassets.models import Asset, Variant
+from aiassets.models import Asset, GenerativeModel, Variant
 from tests import images
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +108,35 @@ def test_bad_since_is_a_clear_error():
 
     with pytest.raises(CommandError, match="--since"):
         run("--since", "yesterday-ish")
+
+
+def _reconcile_queries(*args: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run("--dry-run", "--skip-file-check", *args)
+    return len(captured.captured_queries)
+
+
+def test_reconcile_queries_do_not_grow_with_assets(population, settings):
+    """Plans are read per chunk of assets (renditions.plan_many): one provenance query and
+    one rows query per chunk, never one per asset."""
+    settings.JOBS_INLINE = True
+    population(120)  # created a minute apart
+    assert "Checked 120 asset(s)" in run("--dry-run", "--skip-file-check")
+    assert "Checked 29 asset(s)" in run("--dry-run", "--skip-file-check", "--since", "29m")
+    assert _reconcile_queries() == _reconcile_queries("--since", "29m")
+
+
+def test_batched_plan_is_the_plan(population):
+    from aiassets import renditions
+
+    assets = population(12)
+    GenerativeModel.objects.update(redact_faces=True)
+    Asset.objects.filter(pk=assets[0].pk).update(faces=[[0.1, 0.1, 0.3, 0.3]])
+    Asset.objects.filter(pk=assets[1].pk).update(focal=[0.5, 0.5, 0.2, 0.2])
+    fresh = list(Asset.objects.filter(pk__in=[a.pk for a in assets]))
+    batched = renditions.plan_many(fresh)
+    for asset in fresh:
+        assert batched[asset.pk].specs == renditions.plan(asset).specs

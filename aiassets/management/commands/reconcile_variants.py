@@ -2,19 +2,21 @@
 
 Files are checked in bulk: the variants storage is listed by prefix (S3 ListObjectsV2 pages,
 or one directory walk) and merged with the ready rows sorted by key, so there is no per-file
-existence call. Rows are read in chunks of assets, not asset by asset.
+existence call. Assets are read in chunks: per chunk one query for their rows and one for
+their provenance (renditions.plan_many), so the number of queries grows with N / CHUNK only.
 """
 
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -37,6 +39,19 @@ def parse_since(value: str) -> datetime:
     if moment is None:
         raise CommandError(f"--since {value!r}: give a date, a datetime or e.g. 6h, 2d")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+Row = namedtuple("Row", ["pk", "asset_id", "width", "format", "recipe", "status", "updated_at"])
+
+
+def rows_by_asset(asset_ids: list) -> dict[object, list[Row]]:
+    """The variant rows of these assets as light tuples (no model instances), by asset id."""
+    found: dict[object, list[Row]] = {}
+    values = Variant.objects.filter(asset_id__in=asset_ids).order_by().values_list(*Row._fields)
+    for values_row in values:
+        row = Row(*values_row)
+        found.setdefault(row.asset_id, []).append(row)
+    return found
 
 
 class Command(BaseCommand):
@@ -74,11 +89,14 @@ class Command(BaseCommand):
         heal: dict[object, list[int]] = {}
         if not opts["skip_file_check"]:
             for asset_id, pk in self.missing_files():
-                heal.setdefault(asset_id, []).append(pk)
+                pks = heal.setdefault(asset_id, [])
+                if not opts["dry_run"]:  # a dry run only counts: no list of every row
+                    pks.append(pk)
         for asset, rows, missing_rows in self.checked_assets():
-            wanted = heal.pop(asset.pk, []) + self.unhealthy(rows)
+            lost = heal.pop(asset.pk, None)  # files missing (a dry run keeps no pks)
+            wanted = (lost or []) + self.unhealthy(rows)
             self.totals["missing_rows"] += missing_rows
-            if wanted or missing_rows:
+            if wanted or missing_rows or lost is not None:
                 self.rebuild(asset, wanted)
         for asset in Asset.objects.filter(pk__in=list(heal)):  # outside --since's asset window
             self.rebuild(asset, heal[asset.pk])
@@ -124,32 +142,48 @@ class Command(BaseCommand):
             yield asset_id, pk
 
     # --- rows: planned vs existing, per chunk of assets ---------------------------------------
-    def checked_assets(self) -> Iterator[tuple[Asset, list[Variant], int]]:
-        assets = Asset.objects.order_by("created_at").prefetch_related(
-            Prefetch("variants", to_attr="rows")
-        )
+    def asset_chunks(self) -> Iterator[list[Asset]]:
+        """Every asset (with --since, those created since), CHUNK at a time, with a bar."""
+        assets = Asset.objects.order_by("created_at")
         if self.opts["since"]:
             assets = assets.filter(created_at__gte=self.opts["since"])
         bar = tqdm(
-            assets.iterator(chunk_size=CHUNK),
             total=assets.count(),
             unit="asset",
             desc="assets",
             disable=self.opts["no_progress"],
             file=self.stderr._out,
         )
-        for asset in bar:
-            self.totals["assets"] += 1
-            existing = {(v.width, v.format, v.recipe) for v in asset.rows}
-            planned = {(s.width, s.format, s.recipe) for s in renditions.plan(asset)}
-            missing_rows = len(planned - existing)
-            if missing_rows and not self.opts["dry_run"]:
-                rows = renditions.ensure_rows(asset)
-            else:
-                rows = [v for v in asset.rows if (v.width, v.format, v.recipe) in planned]
-            yield asset, rows, missing_rows
+        chunk: list[Asset] = []
+        for asset in assets.iterator(chunk_size=CHUNK):
+            chunk.append(asset)
+            if len(chunk) == CHUNK:
+                yield chunk
+                bar.update(len(chunk))
+                chunk = []
+        if chunk:
+            yield chunk
+            bar.update(len(chunk))
+        bar.close()
 
-    def unhealthy(self, rows: list[Variant]) -> list[int]:
+    def checked_assets(self) -> Iterator[tuple[Asset, list, int]]:
+        """Each asset, its planned rows (tuples, or Variants once created) and how many
+        planned rows it lacked. Per chunk: one plan query (plan_many), one rows query."""
+        for chunk in self.asset_chunks():
+            plans = renditions.plan_many(chunk)
+            rows = rows_by_asset([asset.pk for asset in chunk])
+            for asset in chunk:
+                self.totals["assets"] += 1
+                planned = plans[asset.pk].wanted
+                existing = rows.get(asset.pk, [])
+                missing_rows = len(planned - {(r.width, r.format, r.recipe) for r in existing})
+                if missing_rows and not self.opts["dry_run"]:
+                    yield asset, renditions.ensure_rows(asset), missing_rows
+                else:
+                    kept = [r for r in existing if (r.width, r.format, r.recipe) in planned]
+                    yield asset, kept, missing_rows
+
+    def unhealthy(self, rows: list) -> list[int]:
         heal: list[int] = []
         for v in rows:
             if v.status == Variant.Status.FAILED:

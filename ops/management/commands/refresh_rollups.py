@@ -16,12 +16,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=1000, help="queued_at backfill batch")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Count every variant row again instead of folding the changes since last time.",
+        )
 
     def handle(self, **opts):
         stamped = 0
         while n := backfill_queued_at(opts["batch"]):
             stamped += n
-        snap = rollups.refresh()
+        snap = rollups.refresh(full=opts["full"])
         self.stdout.write(
             f"Rollups refreshed: {sum(snap.variants.values())} variant(s), "
             f"{sum(snap.decisions.values())} decision(s); {stamped} queued asset(s) stamped."
