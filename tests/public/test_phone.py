@@ -43,7 +43,9 @@ def long_asset(ingest_now):
         provenance(prompt=LONG * 2, model={"name": LONG[:200], "version": LONG[:100]}),
         title=LONG,
     )
-    GenerativeModel.objects.update(prompts_public_by_default=True, licence=LONG)
+    GenerativeModel.objects.update(
+        prompts_public_by_default=True, licence=LONG[:200]
+    )  # the column holds 200
     return make_public(result.asset)
 
 
