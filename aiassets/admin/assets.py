@@ -11,7 +11,7 @@ from django.http import HttpResponseRedirect
 from .. import formats, pagehooks, renditions, search
 from ..errors import CodedError
 from ..ingest import commit
-from ..models import Asset, Variant
+from ..models import Asset, Provenance, Variant
 from ..paging import BoundedListMixin
 from . import focal as focal_admin
 from . import page
@@ -145,8 +145,9 @@ class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, ad
         )
 
     def get_search_results(self, request, queryset, search_term):
-        """An id or sha256 finds that asset; anything else searches every prompt (private ones
-        too: this is staff) through the full-text index."""
+        """An id or sha256 finds that asset; anything else searches prompts through the
+        full-text index: every prompt for those who may view provenance, otherwise only
+        prompts a rule makes public (a search must not reveal what the page hides)."""
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -157,6 +158,9 @@ class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, ad
         if len(term) == 64 and all(c in "0123456789abcdef" for c in term.lower()):
             return queryset.filter(sha256=term.lower()), False
         match = search.prompt_q("provenance__prompt", term, connection.vendor)
+        if not request.user.has_perm("aiassets.view_provenance"):
+            public = Provenance.objects.prompt_public().values("asset_id")
+            return queryset.filter(match, pk__in=public), False
         return queryset.filter(match), False
 
     # --- upload ---------------------------------------------------------------------------
