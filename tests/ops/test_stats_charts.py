@@ -60,3 +60,34 @@ def test_lines_break_where_there_is_no_value():
     assert [p.value for p in line.points] == ["1", "2", "3"]
     assert line.path.count("M") == 2 and line.path.count("L") == 1
     assert chart.rows[1] == ("b", ["–"])
+
+
+def test_review_load_matches_counting_every_item_at_every_moment():
+    """The dashboard's one-sweep queue load equals the plain definition: an item is in
+    review from when it entered until (not at) when it left; the oldest wait is the longest."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from ops.dashboard import review_load
+
+    rng = random.Random(7)
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def at(minutes: int) -> datetime:
+        return base + timedelta(minutes=minutes)
+
+    intervals = []
+    for _ in range(400):
+        entered = rng.randrange(0, 2000)
+        left = None if rng.random() < 0.3 else entered + rng.randrange(-5, 600)
+        intervals.append((at(entered), None if left is None else at(left)))
+    intervals += [(at(100), at(100)), (at(50), at(200))]  # empty and exact boundaries
+    moments = [at(m) for m in range(0, 2400, 37)] + [at(200)]
+    moments.sort()
+    for moment, (count, oldest) in zip(moments, review_load(moments, intervals), strict=True):
+        ages = [
+            (moment - e).total_seconds()
+            for e, left in intervals
+            if e <= moment and (left is None or left > moment)
+        ]
+        assert (count, oldest) == (len(ages), max(ages, default=0.0)), moment
