@@ -19,6 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
+from . import formats
+
 
 class AppSettings:
     """Attribute access to an app's settings, each falling back to its default."""
@@ -97,11 +99,7 @@ DEFAULTS.update(
         # Encoder settings chosen with bench/deriv_presets.py: see README "Derivative defaults"
         # (DERIVATIVE_WIDTHS is above). Order matters: formats are offered in this order in
         # <picture>.
-        "DERIVATIVE_FORMATS": {
-            "avif": {"quality": 70, "speed": 9},
-            "webp": {"quality": 88, "method": 2},
-            "jpeg": {"quality": 82},
-        },
+        "DERIVATIVE_FORMATS": {fmt: dict(opts) for fmt, opts in formats.ENCODER_DEFAULTS.items()},
         # Art direction: ratios built in the background with the widths (any other valid ratio
         # is built on demand), and the share card (og:image) cropped around the focal rectangle.
         "DERIVATIVE_RATIOS": ["16/9", "1/1"],

@@ -28,6 +28,14 @@ AVIF = Format("avif", "AVIF", "image/avif", "avif", (".avif",), max_side=65_536)
 INPUT: dict[str, Format] = {f.pillow: f for f in (PNG, JPEG, WEBP, AVIF)}
 # Renditions we make, by short name, in <picture> preference order (JPEG is the fallback).
 OUTPUT: dict[str, Format] = {f.name: f for f in (AVIF, WEBP, JPEG)}
+# The encoder settings renditions are made with unless DERIVATIVE_FORMATS says otherwise:
+# the one home of these numbers (aiassets.conf's default and imaging.encode's fallback read
+# them here). Chosen with bench/deriv_presets.py: see README "Derivative defaults".
+ENCODER_DEFAULTS: dict[str, dict[str, int]] = {
+    "avif": {"quality": 70, "speed": 9},
+    "webp": {"quality": 88, "method": 2},
+    "jpeg": {"quality": 82},
+}
 SOURCE_FORMATS = ("avif", "webp")
 FALLBACK_FORMAT = "jpeg"
 

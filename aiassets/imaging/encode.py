@@ -27,10 +27,12 @@ def iptc_xmp(digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA) -> bytes:
 
 
 # Encoder keywords per format, with their defaults; DERIVATIVE_FORMATS options override them.
+# Quality, speed and method come from the format table's ENCODER_DEFAULTS (one home); the rest
+# are how we always call the encoders.
 _ENCODER_DEFAULTS: dict[str, dict[str, Any]] = {
-    "jpeg": {"quality": 82, "progressive": True, "subsampling": 2},
-    "webp": {"quality": 88, "method": 4},
-    "avif": {"quality": 70, "speed": 8, "max_threads": 1},
+    "jpeg": {**formats.ENCODER_DEFAULTS["jpeg"], "progressive": True, "subsampling": 2},
+    "webp": {**formats.ENCODER_DEFAULTS["webp"]},
+    "avif": {**formats.ENCODER_DEFAULTS["avif"], "max_threads": 1},
 }
 _FIXED = {"jpeg": {"optimize": True}}
 
