@@ -137,7 +137,8 @@ def _build_lazy(
         built = transforms.build_lazy(asset, variant)
     except transforms.Busy:
         ON_DEMAND_BUILDS.labels("busy").inc()
-        return _nearest(asset, variant)
+        wanted = crops.parse_ratio(variant.ratio) if variant.ratio else None
+        return _nearest(asset, variant.width, variant.format, wanted, FALLBACK_FORMAT)
     except Exception:  # a broken original, a signing failure: logged, and a clear 503
         ON_DEMAND_BUILDS.labels("error").inc()
         logger.exception("lazy build of %s %dw %s failed", asset.pk, variant.width, variant.format)
@@ -154,17 +155,17 @@ def _still_public(asset: Asset) -> bool:
     return Asset.objects.public().filter(pk=asset.pk).exists()
 
 
-def _nearest(asset: Asset, variant: Variant) -> HttpResponse:
-    wanted = crops.parse_ratio(variant.ratio) if variant.ratio else None
-    nearest = transforms.nearest_ready(asset, variant.width, variant.format, wanted)
-    if nearest is None:
-        nearest = transforms.nearest_ready(asset, variant.width, FALLBACK_FORMAT, wanted)
-    if nearest is None:
-        return _unavailable("Busy: try again shortly.")
-    response = HttpResponseRedirect(url_signing.variant_url(asset, nearest))
-    response.status_code = 307
-    response["Cache-Control"] = "no-store"
-    return response
+def _nearest(asset: Asset, width: int, fmt: str, wanted, *fallbacks: str) -> HttpResponse:
+    """Busy: a no-store 307 to the nearest ready width of ``fmt`` (else of each fallback
+    format in turn); 503 only when none is ready."""
+    for candidate in (fmt, *fallbacks):
+        nearest = transforms.nearest_ready(asset, width, candidate, wanted)
+        if nearest is not None:
+            response = HttpResponseRedirect(url_signing.variant_url(asset, nearest))
+            response.status_code = 307
+            response["Cache-Control"] = "no-store"
+            return response
+    return _unavailable("Busy: try again shortly.")
 
 
 @counted("transform")
@@ -206,13 +207,7 @@ def transform(
         variant = transforms.get_or_build(asset, width, fmt, wanted)
     except transforms.Busy:
         ON_DEMAND_BUILDS.labels("busy").inc()
-        nearest = transforms.nearest_ready(asset, width, fmt, wanted)
-        if nearest is None:
-            return _unavailable("Busy: try again shortly.")
-        response = HttpResponseRedirect(url_signing.variant_url(asset, nearest))
-        response.status_code = 307
-        response["Cache-Control"] = "no-store"
-        return response
+        return _nearest(asset, width, fmt, wanted)
     except Exception:  # a broken original, a signing failure: logged, and a clear 503
         ON_DEMAND_BUILDS.labels("error").inc()
         logger.exception("on-demand build of %s %dw %s failed", asset.pk, width, fmt)

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from aiassets.models import Asset, ModerationStatus
 
+from . import queues
 from .models import Decision, Escalation, TakedownMatch
 from .reasons import REJECT_REASONS, TAKEDOWN_REASONS
 
@@ -64,11 +65,9 @@ def latest_change(asset: Asset) -> Decision | None:
 
 def queue_position(asset: Asset, escalated: bool) -> str:
     """How many items wait ahead of this one in its review queue (bounded)."""
-    ahead = Asset.objects.filter(
-        moderation_status=ModerationStatus.IN_REVIEW,
-        escalation__isnull=not escalated,
-        queued_at__lt=asset.queued_at or asset.created_at,
-    )[: QUEUE_COUNT_LIMIT + 1].count()
+    earlier = Asset.objects.filter(queued_at__lt=asset.queued_at or asset.created_at)
+    queue = (queues.escalated if escalated else queues.needs_review)(earlier)  # one definition
+    ahead = queue.order_by().values("pk")[: QUEUE_COUNT_LIMIT + 1].count()
     if ahead > QUEUE_COUNT_LIMIT:
         return f"more than {QUEUE_COUNT_LIMIT:,} items ahead in the queue"
     if ahead == 0:
