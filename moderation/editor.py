@@ -67,8 +67,8 @@ def queue_position(asset: Asset, escalated: bool) -> str:
     """How many items wait ahead of this one in its review queue (bounded)."""
     earlier = Asset.objects.filter(queued_at__lt=asset.queued_at or asset.created_at)
     queue = (queues.escalated if escalated else queues.needs_review)(earlier)  # one definition
-    ahead = queue.order_by().values("pk")[: QUEUE_COUNT_LIMIT + 1].count()
-    if ahead > QUEUE_COUNT_LIMIT:
+    ahead, more = queues.bounded_count(queue, QUEUE_COUNT_LIMIT)
+    if more:
         return f"more than {QUEUE_COUNT_LIMIT:,} items ahead in the queue"
     if ahead == 0:
         return "next in the queue"

@@ -31,6 +31,15 @@ def backfill_queued_at(batch: int = 1000) -> int:
     return Asset.objects.filter(pk__in=todo).update(queued_at=Coalesce(latest, F("created_at")))
 
 
+def bounded_count(queue: QuerySet, cap: int) -> tuple[int, bool]:
+    """(length up to ``cap``, whether there are more): a LIMITed subquery, one index walk.
+
+    Ordered by the index's second column, so PostgreSQL walks ``asset_queue_idx`` and stops
+    at the LIMIT (unordered, it bitmap-scans every row of the status first)."""
+    n = queue.order_by("queued_at").values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
 def annotate(qs: QuerySet) -> QuerySet:
     """Add the latest decision's actor kind and reason code (evaluated for the rows shown)."""
     latest = Decision.objects.filter(asset=OuterRef("pk")).order_by("-created_at", "-id")

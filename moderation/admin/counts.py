@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from aiassets.models import Asset, ModerationStatus
 
+from .. import queues
 from ..models import AutoRejected, Escalated, NeedsReview, TakenDown
 
 CAP = 1000
@@ -38,13 +39,8 @@ class QueueCount:
         return f"{self.count:,}+" if self.more else f"{self.count:,}"
 
 
-def bounded(queue: QuerySet, cap: int | None = None) -> tuple[int, bool]:
-    """(count up to ``cap`` (CAP), whether there are more): a LIMITed subquery, one index walk."""
-    cap = CAP if cap is None else cap
-    # Ordered by the index's second column, so PostgreSQL walks asset_queue_idx and stops at
-    # the LIMIT (unordered, it bitmap-scans every row of the status first).
-    n = queue.order_by("queued_at").values("pk")[: cap + 1].count()
-    return min(n, cap), n > cap
+def bounded(queue: QuerySet) -> tuple[int, bool]:
+    return queues.bounded_count(queue, CAP)
 
 
 def _count(model_admin: Any) -> tuple[int, bool]:
