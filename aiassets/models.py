@@ -200,6 +200,14 @@ class Asset(models.Model):
         help_text="When the asset entered its moderation state (its latest status change); "
         "orders the review queues. Written with each moderation decision.",
     )
+    queued_by = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Who moved the asset into its moderation state (the actor kind of that "
+        "decision: user, classifier or system). Written with queued_at.",
+    )
 
     # Tags (django-taggit) through TaggedAsset: a real foreign key, so a tag filter is an
     # indexed join, never a generic-relation scan. Public only as far as the asset is.
@@ -218,6 +226,13 @@ class Asset(models.Model):
             # The review queues: one status, oldest first, ties by id (see moderation.queues):
             # with id the index yields the page's whole order, so a page stops after 50 rows.
             models.Index(fields=["moderation_status", "queued_at", "id"], name="asset_queue_idx"),
+            # The auto-rejected queue (rejected by the classifier, moderation's actor kind
+            # "classifier"): a partial index over those rows only, in the queue's order.
+            models.Index(
+                fields=["queued_at", "id"],
+                name="asset_autorejected_idx",
+                condition=models.Q(moderation_status="rejected", queued_by="classifier"),
+            ),
             # The public gallery: newest first, keyset-paginated over public rows only.
             models.Index(
                 fields=["-created_at", "-id"],

@@ -149,6 +149,9 @@ def _asset_expressions() -> dict[str, str]:
         "created_at": "now() - make_interval(secs => g * 30)",
         "updated_at": "now() - make_interval(secs => g * 30)",
         "queued_at": "now() - make_interval(secs => g * 30 - 60)",
+        # every decision the loader writes is the classifier's (DECISION_EXPRESSIONS)
+        "queued_by": f"CASE WHEN {_status_case('moderation_status')} IN "
+        "('in_review', 'rejected', 'taken_down') THEN 'classifier' ELSE '' END",
     }
 
 

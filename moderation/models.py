@@ -123,7 +123,9 @@ class Decision(models.Model):
             raise AuditLogError("Decisions are append-only; they cannot be updated.")
         super().save(*args, **kwargs)
         if self.to_status != self.from_status:  # the asset enters a queue: stamp it
-            Asset.objects.filter(pk=self.asset_id).update(queued_at=self.created_at)
+            Asset.objects.filter(pk=self.asset_id).update(
+                queued_at=self.created_at, queued_by=self.actor_kind
+            )
 
     def delete(self, *args, **kwargs):
         raise AuditLogError("Decisions are append-only; they cannot be deleted.")

@@ -1,8 +1,8 @@
 """The review queues as querysets, oldest first by the stored, indexed ``Asset.queued_at``.
 
-``queued_at`` is stamped by every decision that changes an asset's status (Decision.save), so a
-queue page walks the index ``asset_queue_idx`` (status, queued_at, id: the page's whole order)
-and stops after one page.
+``queued_at`` (and ``queued_by``, the actor kind) is stamped by every decision that changes an
+asset's status (Decision.save), so a queue page walks the index ``asset_queue_idx`` (status,
+queued_at, id: the page's whole order) and stops after one page.
 Rows queued before the column existed have none: :func:`backfill_queued_at` (run by the healing
 job, or once by hand) stamps them from their latest status change, a batch at a time.
 """
@@ -66,9 +66,15 @@ def escalated(qs: QuerySet | None = None) -> QuerySet:
 
 
 def auto_rejected(qs: QuerySet | None = None) -> QuerySet:
+    """Rejected by the classifier: the stored ``queued_by`` (stamped with ``queued_at``), so
+    the queue walks the partial index ``asset_autorejected_idx`` instead of looking up each
+    rejected asset's latest decision."""
     qs = Asset.objects.all() if qs is None else qs
-    return annotate(qs.filter(moderation_status=ModerationStatus.REJECTED)).filter(
-        last_actor_kind=Decision.ActorKind.CLASSIFIER
+    return annotate(
+        qs.filter(
+            moderation_status=ModerationStatus.REJECTED,
+            queued_by=Decision.ActorKind.CLASSIFIER,
+        )
     )
 
 

@@ -2,8 +2,7 @@
 
 Each count is one query that stays cheap however large the table grows: it walks the queue
 index ``asset_queue_idx`` (status, queued_at) and stops after ``CAP`` + 1 rows, so a long
-queue reads "1,000+". The auto-rejected queue needs each row's latest decision, so it looks
-at no more than ``SCAN`` rejected rows (the oldest) and shows "N+" when it stopped there.
+queue reads "1,000+". The auto-rejected queue walks its own partial index the same way.
 """
 
 from __future__ import annotations
@@ -15,13 +14,12 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from aiassets.models import Asset, ModerationStatus
+from aiassets.models import Asset
 
 from .. import queues
 from ..models import AutoRejected, Escalated, NeedsReview, TakenDown
 
 CAP = 1000
-SCAN = 2000  # rejected rows examined for the auto-rejected count (about 50 ms at 1M assets)
 ORDER = [NeedsReview, Escalated, AutoRejected, TakenDown]  # the workflow's order
 
 
@@ -44,14 +42,7 @@ def bounded(queue: QuerySet) -> tuple[int, bool]:
 
 
 def _count(model_admin: Any) -> tuple[int, bool]:
-    if model_admin.model is not AutoRejected:
-        return bounded(model_admin.queue(Asset.objects.all()))
-    rejected = Asset.objects.filter(moderation_status=ModerationStatus.REJECTED).order_by(
-        "queued_at", "pk"
-    )
-    window = rejected[:SCAN].values("pk")
-    n, more = bounded(model_admin.queue(Asset.objects.filter(pk__in=window)))
-    return n, more or rejected[SCAN : SCAN + 1].exists()
+    return bounded(model_admin.queue(Asset.objects.all()))
 
 
 def queue_counts(request: Any, site: admin.AdminSite = admin.site) -> list[QueueCount]:

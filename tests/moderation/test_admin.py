@@ -354,3 +354,44 @@ def test_moderator_group_is_recreated_with_permissions_after_migrate(db):
     call_command("migrate", verbosity=0)
     perms = set(Group.objects.get(name="moderators").permissions.values_list("codename", flat=True))
     assert {"decide", "take_down"} <= perms
+
+
+def test_auto_rejected_is_who_rejected_it_not_who_acted_last(as_user, moderator, make_asset):
+    """The queue reads the stored ``queued_by`` (the actor of the status change): a later
+    decision that changes no status (a face-redaction change) leaves the item where it is,
+    and a human's rejection takes it out."""
+    asset = make_asset("pending")
+    workflow.reject(asset, kind="classifier", classifier="nudenet 3.4.2", reason_code="x")
+    asset.refresh_from_db()
+    assert (asset.moderation_status, asset.queued_by) == ("rejected", "classifier")
+    Decision.objects.create(
+        asset=asset,
+        actor=moderator,
+        actor_kind=Decision.ActorKind.USER,
+        verdict=Decision.Verdict.FACE_REDACTION,
+        from_status="rejected",
+        to_status="rejected",
+    )
+    assert str(asset.pk) in as_user(moderator).get(queue_url("autorejected")).content.decode()
+    workflow.send_to_review(asset, by=moderator)
+    workflow.reject(asset, by=moderator, reason_code="other")
+    asset.refresh_from_db()
+    assert (asset.moderation_status, asset.queued_by) == ("rejected", "user")
+    assert str(asset.pk) not in as_user(moderator).get(queue_url("autorejected")).content.decode()
+
+
+def test_queued_by_backfill_reads_the_latest_status_change(moderator, make_asset):
+    """Migration moderation.0004 stamps rows queued before the column existed."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module("moderation.migrations.0004_backfill_queued_by").backfill
+    by_model, by_human, untouched = (make_asset("pending") for _ in range(3))
+    workflow.reject(by_model, kind="classifier", classifier="nudenet", reason_code="x")
+    workflow.reject(by_human, by=moderator, reason_code="other")
+    Asset.objects.update(queued_by="")  # as before the column
+    backfill(apps, None)
+    got = dict(Asset.objects.values_list("pk", "queued_by"))
+    assert got[by_model.pk] == "classifier" and got[by_human.pk] == "user"
+    assert got[untouched.pk] == ""
