@@ -5,7 +5,7 @@ ListObjectsV2 paginator on S3 (1,000 keys per request) or one directory walk on 
 never a per-file existence call. ``entries(storage, prefix)`` is the same listing with each
 key's modification time (the orphan sweep's grace period). ``missing(expected, listed)``
 merges two streams sorted the same way and yields the expected entries that storage does not
-have, in constant memory.
+have, in constant memory; ``SortedDiff`` is that merge fed a sorted batch at a time.
 """
 
 from __future__ import annotations
@@ -94,17 +94,31 @@ def entries(store: Storage, prefix: str) -> Iterator[tuple[str, datetime]]:
     raise NotImplementedError(f"cannot list {type(store).__name__} in bulk")
 
 
+class SortedDiff:
+    """A merge against one listing, fed in sorted batches: each :meth:`missing` call takes
+    up where the last stopped, so a caller walking its rows in key order (a chunk at a time)
+    diffs them against a single listing pass, in constant memory."""
+
+    def __init__(self, listed: Iterable[str]) -> None:
+        self._listed = iter(listed)
+        self._current = next(self._listed, None)
+
+    def missing[T](self, expected: Iterable[tuple[str, T]]) -> Iterator[tuple[str, T]]:
+        """The ``(key, payload)`` of ``expected`` that the listing lacks. Keys must come in
+        byte (code point) order, after every key of earlier calls; extra listed keys are
+        ignored."""
+        for key, payload in expected:
+            while self._current is not None and self._current < key:
+                self._current = next(self._listed, None)
+            if self._current != key:
+                yield key, payload
+
+
 def missing[T](expected: Iterable[tuple[str, T]], listed: Iterable[str]) -> Iterator[tuple[str, T]]:
     """The ``(key, payload)`` of ``expected`` whose key is not in ``listed``.
 
     Both must be sorted by key in byte (code point) order; extra listed keys are ignored."""
-    listed_iter = iter(listed)
-    current = next(listed_iter, None)
-    for key, payload in expected:
-        while current is not None and current < key:
-            current = next(listed_iter, None)
-        if current != key:
-            yield key, payload
+    return SortedDiff(listed).missing(expected)
 
 
-__all__ = ["entries", "keys", "missing"]
+__all__ = ["SortedDiff", "entries", "keys", "missing"]

@@ -48,6 +48,46 @@ def test_missing_merges_two_sorted_streams():
     assert list(listing.missing(expected, [])) == expected
 
 
+def test_sorted_diff_takes_up_where_the_last_batch_stopped():
+    diff = listing.SortedDiff(["a/0", "a/2", "b/1", "b/2", "z"])
+    assert list(diff.missing([("a/1", 1), ("a/2", 2)])) == [("a/1", 1)]
+    assert list(diff.missing([])) == []
+    assert list(diff.missing([("b/1", 3), ("c/9", 4)])) == [("c/9", 4)]
+    assert list(diff.missing([("zz", 5)])) == [("zz", 5)]
+
+
+def test_chunks_in_id_order_meet_the_listing_in_its_order(ingest_now, media_root, monkeypatch):
+    """Assets are walked in id order, a few per chunk, against one listing pass: every lost
+    file is found, whichever chunk its asset falls in, and nothing else is."""
+    from aiassets.management.commands import reconcile_variants
+
+    monkeypatch.setattr(reconcile_variants, "CHUNK", 2)
+    assets = [ingest_now(images.png(400, 300, seed=20 + i)).asset for i in range(5)]
+    lost = []
+    for asset in sorted(assets, key=lambda a: a.pk)[::2]:  # first, middle and last by id
+        for fmt in ("avif", "jpeg"):
+            row = asset.variants.get(width=320, format=fmt)
+            (media_root / "public" / row.key).unlink()
+            lost.append(row.pk)
+    with no_exists():
+        assert "6 missing file(s)" in run("--dry-run")
+        assert "would rebuild 3 asset(s)" in run("--dry-run")
+    assert "rebuilt 3 asset(s)" in run("--sync")
+    assert set(Variant.objects.filter(pk__in=lost).values_list("status", flat=True)) == {"ready"}
+    assert "0 missing file(s)" in run("--dry-run")
+
+
+def test_since_finds_a_rebuilt_file_of_an_older_asset(ingest_now, media_root):
+    old = ingest_now(images.png(640, 480, seed=7)).asset
+    long_ago = timezone.now() - timedelta(days=3)
+    Asset.objects.filter(pk=old.pk).update(created_at=long_ago)
+    rebuilt = old.variants.get(width=320, format="jpeg")  # built again today
+    (media_root / "public" / rebuilt.key).unlink()
+    out = run("--since", "1d", "--sync")
+    assert "Checked 0 asset(s): 0 missing row(s), 1 missing file(s)" in out
+    assert (media_root / "public" / rebuilt.key).is_file()
+
+
 def test_local_walk_is_in_byte_order(media_root):
     store = FileSystemStorage(location=media_root / "walk")
     for name in ("variants/a-b/x", "variants/a/x", "variants/a/y.z", "variants/ab"):

@@ -1,9 +1,14 @@
 """Find variants that are missing, failed, stuck in pending or whose file vanished; rebuild them.
 
-Files are checked in bulk: the variants storage is listed by prefix (S3 ListObjectsV2 pages,
-or one directory walk) and merged with the ready rows sorted by key, so there is no per-file
-existence call. Assets are read in chunks: per chunk one query for their rows and one for
-their provenance (renditions.plan_many), so the number of queries grows with N / CHUNK only.
+Assets are read in chunks in id order: per chunk one query for their rows and one for their
+provenance (renditions.plan_many), so the number of queries grows with N / CHUNK only.
+
+Files are checked in bulk, with no per-file existence call: the variants storage is listed
+once by prefix (S3 ListObjectsV2 pages, or one directory walk) and merged, chunk by chunk, with
+the ready rows already read for the plan. A key starts ``variants/<asset id>/``, so assets in
+id order meet the listing in its own byte order, and the rows need neither a second query nor
+a database sort. With ``--since``, the ready rows built since then are listed by their folders
+first (older assets' rebuilt files included).
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.db.models import QuerySet
 from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -41,7 +45,9 @@ def parse_since(value: str) -> datetime:
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
-Row = namedtuple("Row", ["pk", "asset_id", "width", "format", "recipe", "status", "updated_at"])
+Row = namedtuple(
+    "Row", ["pk", "asset_id", "width", "format", "recipe", "status", "updated_at", "key"]
+)
 
 
 def rows_by_asset(asset_ids: list) -> dict[object, list[Row]]:
@@ -86,65 +92,64 @@ class Command(BaseCommand):
             ("assets", "missing_rows", "missing_files", "failed", "stale", "deferred", "rebuilt"),
             0,
         )
-        heal: dict[object, list[int]] = {}
+        self.diff = None  # the whole listing, merged chunk by chunk (no --since)
+        heal: dict[object, list[int]] = {}  # --since: missing files found before the walk
         if not opts["skip_file_check"]:
-            for asset_id, pk in self.missing_files():
-                pks = heal.setdefault(asset_id, [])
-                if not opts["dry_run"]:  # a dry run only counts: no list of every row
-                    pks.append(pk)
-        for asset, rows, missing_rows in self.checked_assets():
-            lost = heal.pop(asset.pk, None)  # files missing (a dry run keeps no pks)
-            wanted = (lost or []) + self.unhealthy(rows)
+            if opts["since"]:
+                heal = self.missing_since()
+            else:
+                listed = listing.keys(storage.variants(), storage.VARIANTS_PREFIX)
+                self.diff = listing.SortedDiff(listed)
+        for asset, rows, missing_rows, lost in self.checked_assets():
+            wanted = heal.pop(asset.pk, lost) + self.unhealthy(rows)
             self.totals["missing_rows"] += missing_rows
-            if wanted or missing_rows or lost is not None:
+            if wanted or missing_rows:
                 self.rebuild(asset, wanted)
         for asset in Asset.objects.filter(pk__in=list(heal)):  # outside --since's asset window
-            self.rebuild(asset, heal[asset.pk])
+            self.rebuild(asset, heal[asset.pk])  # built since, of an asset created before
         if not opts["dry_run"] and not opts["sync"]:
             renditions.release_deferred()
         self.report()
 
-    # --- files: one listing, merged with the ready rows sorted by key ------------------------
-    def ready_rows(self) -> QuerySet:
+    # --- files ---------------------------------------------------------------------------------
+    def missing_since(self) -> dict[object, list[int]]:
+        """--since: the ready rows built since then, by key, merged with a listing of their
+        folders (one listing per folder, still no per-file call): {asset id: [row pk]}."""
         rows = Variant.objects.filter(status=Variant.Status.READY)
-        if self.opts["since"]:
-            rows = rows.filter(updated_at__gte=self.opts["since"])
-        return rows
-
-    def sorted_ready(self, rows: QuerySet) -> Iterator[tuple[str, tuple]]:
+        rows = rows.filter(updated_at__gte=self.opts["since"])
         order = Collate("key", "C") if connection.vendor == "postgresql" else "key"
-        values = rows.order_by(order).values_list("key", "asset_id", "pk")
-        for key, asset_id, pk in values.iterator(chunk_size=5000):
-            yield key, (asset_id, pk)
-
-    def listed(self, rows: QuerySet) -> Iterator[str]:
-        """The storage keys to compare: every key under the variants prefix, or with --since
-        the folders of the rows checked (one listing per folder, still no per-file call)."""
+        expected = (
+            (key, (asset_id, pk))
+            for key, asset_id, pk in rows.order_by(order).values_list("key", "asset_id", "pk")
+        )
         files = storage.variants()
-        if not self.opts["since"]:
-            return listing.keys(files, storage.VARIANTS_PREFIX)
         keys = rows.values_list("key", flat=True)
         folders = sorted({key.rsplit("/", 1)[0] + "/" for key in keys})
-        return (key for folder in folders for key in listing.keys(files, folder))
-
-    def missing_files(self) -> Iterator[tuple[object, int]]:
-        rows = self.ready_rows()
-        expected = tqdm(
-            self.sorted_ready(rows),
-            total=rows.count(),
-            unit="file",
-            desc="files",
-            disable=self.opts["no_progress"],
-            file=self.stderr._out,
-        )
-        for _key, (asset_id, pk) in listing.missing(expected, self.listed(rows)):
+        listed = (key for folder in folders for key in listing.keys(files, folder))
+        heal: dict[object, list[int]] = {}
+        for _key, (asset_id, pk) in listing.missing(expected, listed):
             self.totals["missing_files"] += 1
-            yield asset_id, pk
+            heal.setdefault(asset_id, []).append(pk)
+        return heal
+
+    def missing_files(self, rows: dict[object, list[Row]]) -> dict[object, list[int]]:
+        """This chunk's ready rows whose file the listing lacks: {asset id: [row pk]}."""
+        if self.diff is None:
+            return {}
+        ready = sorted(
+            (r.key, r) for found in rows.values() for r in found if r.status == Variant.Status.READY
+        )
+        lost: dict[object, list[int]] = {}
+        for _key, row in self.diff.missing(ready):
+            self.totals["missing_files"] += 1
+            lost.setdefault(row.asset_id, []).append(row.pk)
+        return lost
 
     # --- rows: planned vs existing, per chunk of assets ---------------------------------------
     def asset_chunks(self) -> Iterator[list[Asset]]:
-        """Every asset (with --since, those created since), CHUNK at a time, with a bar."""
-        assets = Asset.objects.order_by("created_at")
+        """Every asset (with --since, those created since) in id order, CHUNK at a time, with
+        a bar. Id order is the listing's: a variant key starts with its asset's id."""
+        assets = Asset.objects.order_by("pk")
         if self.opts["since"]:
             assets = assets.filter(created_at__gte=self.opts["since"])
         bar = tqdm(
@@ -166,22 +171,25 @@ class Command(BaseCommand):
             bar.update(len(chunk))
         bar.close()
 
-    def checked_assets(self) -> Iterator[tuple[Asset, list, int]]:
-        """Each asset, its planned rows (tuples, or Variants once created) and how many
-        planned rows it lacked. Per chunk: one plan query (plan_many), one rows query."""
+    def checked_assets(self) -> Iterator[tuple[Asset, list, int, list[int]]]:
+        """Each asset, its planned rows (tuples, or Variants once created), how many planned
+        rows it lacked and its ready rows whose file is missing. Per chunk: one plan query
+        (plan_many), one rows query."""
         for chunk in self.asset_chunks():
             plans = renditions.plan_many(chunk)
             rows = rows_by_asset([asset.pk for asset in chunk])
+            lost = self.missing_files(rows)
             for asset in chunk:
                 self.totals["assets"] += 1
                 planned = plans[asset.pk].wanted
                 existing = rows.get(asset.pk, [])
                 missing_rows = len(planned - {(r.width, r.format, r.recipe) for r in existing})
+                files = lost.get(asset.pk, [])
                 if missing_rows and not self.opts["dry_run"]:
-                    yield asset, renditions.ensure_rows(asset), missing_rows
+                    yield asset, renditions.ensure_rows(asset), missing_rows, files
                 else:
                     kept = [r for r in existing if (r.width, r.format, r.recipe) in planned]
-                    yield asset, kept, missing_rows
+                    yield asset, kept, missing_rows, files
 
     def unhealthy(self, rows: list) -> list[int]:
         heal: list[int] = []
