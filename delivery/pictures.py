@@ -106,7 +106,7 @@ def on_demand_candidates(asset: Asset, ratio: crops.Ratio) -> dict[str, list[Can
 
 
 def crop_candidates(asset: Asset, ratio: crops.Ratio | None) -> dict[str, list[Candidate]]:
-    if ratio is None:
+    if ratio is None or crops.is_whole_frame(asset.width, asset.height, ratio):
         return candidates(asset)
     if ratio in planned_ratios() or str(ratio) == _card_ratio():
         return candidates(asset, ratio.slug)

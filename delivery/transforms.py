@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from aiassets import metrics, ratelimit, renditions
-from aiassets.imaging.crops import Ratio, parse_ratio
+from aiassets.imaging.crops import Ratio, is_whole_frame, parse_ratio
 from aiassets.models import Asset, Variant
 
 SLOTS_KEY = "aiassets:ondemand:active"
@@ -76,7 +76,8 @@ def ready(asset: Asset, width: int, fmt: str, ratio: Ratio | None = None) -> Var
 def nearest_ready(asset: Asset, width: int, fmt: str, ratio: Ratio | None = None) -> Variant | None:
     """The ready variant of ``fmt`` (and ratio) whose width is closest to ``width`` (larger
     wins ties)."""
-    slug = ratio.slug if ratio else ""
+    whole = ratio is None or is_whole_frame(asset.width, asset.height, ratio)
+    slug = "" if whole else ratio.slug
     rows = list(asset.variants.filter(format=fmt, ratio=slug, status=Variant.Status.READY))
     if not rows:
         return None

@@ -90,6 +90,13 @@ def crop_box(width: int, height: int, ratio: Ratio, focal: Rect | None = None) -
     return (x, y, x + crop_w, y + crop_h)
 
 
+def is_whole_frame(width: int, height: int, ratio: Ratio) -> bool:
+    """Whether the ``ratio`` crop of a ``width`` × ``height`` image is the image itself (a 1:1
+    crop of a square source): the same pixels, so the full frame's renditions serve it."""
+    box = crop_box(width, height, ratio)
+    return (box[2] - box[0], box[3] - box[1]) == (width, height)
+
+
 def _approximate(width: int, height: int, ratio: Ratio) -> tuple[int, int]:
     if width * ratio.q >= height * ratio.p:
         return max(1, min(width, round(height * ratio.p / ratio.q))), height

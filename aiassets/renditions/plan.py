@@ -57,6 +57,8 @@ def plan(asset: Asset, inputs: Inputs | None = None) -> Plan:
         for fmt in settings.DERIVATIVE_FORMATS:
             _add(Spec(width, height, fmt, options_for(fmt), inputs), specs, left_out)
     for ratio in planned_ratios():
+        if crops.is_whole_frame(asset.width, asset.height, ratio):
+            continue  # the full frame above is this crop (spec_for says the same)
         sizes = crops.crop_sizes(asset.width, asset.height, ratio, inputs.focal, _widths())[1]
         for width, height in sizes:
             for fmt in settings.DERIVATIVE_FORMATS:

@@ -178,9 +178,10 @@ def spec_for(
 ) -> Spec:
     """The spec of ``asset`` at ``width`` in ``fmt`` (cropped to ``ratio`` around the focal
     rectangle when given) under the current settings and rules. A crop's width is capped at
-    the crop box's: never upscaled."""
+    the crop box's: never upscaled. A crop that is the whole frame is the full frame's spec:
+    one rendition, not the same pixels encoded twice under two keys."""
     inputs = inputs or Inputs.of(asset)
-    if ratio is None:
+    if ratio is None or crops.is_whole_frame(asset.width, asset.height, ratio):
         height = imaging.scaled_height(asset.width, asset.height, width)
         return Spec(width, height, fmt, options_for(fmt), inputs)
     box = crops.crop_box(asset.width, asset.height, ratio, inputs.focal)

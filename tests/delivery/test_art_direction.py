@@ -167,3 +167,25 @@ def test_the_public_page_has_a_1200x630_share_card(art, ingest_now, client):
 def test_no_share_card_for_assets_that_are_not_public(asset):
     assert pictures.social_card(asset) is None
     assert pictures.social_card(make_public(asset)) is not None
+
+
+def test_a_crop_that_is_the_whole_frame_shares_the_full_frames_renditions(art, ingest_now, client):
+    """A 1:1 crop of a square source (and a 16:9 crop of a 16:9 one) is the same pixels as the
+    full frame: it is not planned, encoded or stored again, and every way to ask for it (the
+    picture tag, art direction, a signed transform URL) gets the full frame's renditions."""
+    square = ingest_now(images.subject_png(640, 640, RIGHT)).asset
+    assert not square.variants.filter(ratio="1x1").exists()
+    assert square.variants.filter(ratio="16x9").exists(), "a real crop is still planned"
+    full = {v.recipe for v in square.variants.filter(ratio="")}
+    square = Asset.objects.with_variants().get(pk=square.pk)
+    html = render(square, 'ratio="1/1" art="(min-width: 800px)=1/1" sizes="100vw"')
+    used = set(re.findall(r"\d+w-([0-9a-f]{8})\.", html))
+    assert used and used <= full
+    assert set(re.findall(r'width="(\d+)" height="(\d+)"', html)) == {("640", "640")}
+    response = client.get(signing.transform_url(square, 320, "jpeg", ratio="1x1"))
+    assert response.status_code == 200
+    assert Image.open(io.BytesIO(response.content)).size == (320, 320)
+    assert not square.variants.filter(ratio="1x1").exists(), "served as the full frame"
+    wide = ingest_now(images.subject_png(640, 360, RIGHT)).asset
+    assert not wide.variants.filter(ratio="16x9").exists()
+    assert wide.variants.filter(ratio="1x1").exists()
