@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from django.db.models import Count, F, Min, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncHour
 
 from aiassets.models import Asset, BuildLog, ModerationStatus, Variant
 from delivery.models import PurgeRequest
@@ -108,21 +108,28 @@ def variant_status_counts(snapshot: rollups.Snapshot | None = None) -> Counter[s
     return Counter(dict(rows))
 
 
-def ingest_times(since: datetime, limit: int) -> list[datetime]:
-    return list(
-        Asset.objects.filter(created_at__gte=since)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
+def _per_hour(rows: QuerySet, field: str, *by: str) -> Counter[tuple]:
+    """{(local hour start, *by values): rows}: one GROUP BY in the database, so the result is
+    at most one row per hour (and group), however many rows the window holds. Hours start
+    at the current time zone's hour boundaries, as the dashboard's buckets do."""
+    grouped = (
+        rows.order_by()
+        .annotate(hour=TruncHour(field))
+        .values_list("hour", *by)
+        .annotate(n=Count("pk"))
     )
+    return Counter({tuple(key): n for *key, n in grouped})
 
 
-def settling_decisions(since: datetime, limit: int) -> list[tuple[datetime, str]]:
-    """(when, verdict) of approvals and rejections since ``since``."""
-    return list(
-        Decision.objects.filter(created_at__gte=since, verdict__in=SETTLING_VERDICTS)
-        .order_by("-created_at", "-id")
-        .values_list("created_at", "verdict")[:limit]
-    )
+def ingests_per_hour(since: datetime) -> Counter[tuple]:
+    """{(hour,): assets created in that hour} since ``since``."""
+    return _per_hour(Asset.objects.filter(created_at__gte=since), "created_at")
+
+
+def settling_per_hour(since: datetime) -> Counter[tuple]:
+    """{(hour, verdict): approvals or rejections in that hour} since ``since``."""
+    decided = Decision.objects.filter(created_at__gte=since, verdict__in=SETTLING_VERDICTS)
+    return _per_hour(decided, "created_at", "verdict")
 
 
 def build_times(since: datetime, limit: int) -> list[tuple[datetime, float]]:

@@ -94,6 +94,17 @@ def count_by_bucket(window: Window, moments: Iterable[datetime]) -> list[int]:
     return counts
 
 
+def sum_by_bucket(window: Window, counts: dict[datetime, int]) -> list[int]:
+    """Counts already grouped by a finer period (hours), summed into the window's buckets:
+    an hour belongs to the bucket its start falls in."""
+    sums = [0] * len(window)
+    for moment, n in counts.items():
+        i = window.index(moment)
+        if i is not None:
+            sums[i] += n
+    return sums
+
+
 def values_by_bucket(window: Window, rows: Iterable[tuple[datetime, float]]) -> list[list[float]]:
     buckets: list[list[float]] = [[] for _ in range(len(window))]
     for moment, value in rows:

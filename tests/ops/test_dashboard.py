@@ -208,3 +208,27 @@ def test_a_fixed_number_of_queries(staff_client, seeded):
     with CaptureQueriesContext(connection) as more:
         staff_client.get(URL)
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_hour_counts_grouped_in_the_database_land_in_local_buckets(zone):
+    """Counts are grouped per local hour by the database (TruncHour) and summed into the
+    windows' buckets: in a zone with a half-hour offset, an ingest at 23:40 local time counts
+    on its own local day, and the 24-hour tile counts exactly the hours since the window's
+    first local hour."""
+    from ops import dashboard
+
+    with timezone.override(zone):
+        now = timezone.localtime(timezone.now()).replace(hour=12, minute=10)
+        yesterday_late = (now - timedelta(days=1)).replace(hour=23, minute=40)
+        for when in (now - timedelta(minutes=5), yesterday_late, now - timedelta(days=3)):
+            make_asset(created_at=when)
+        make_asset(created_at=now - timedelta(hours=23, minutes=50))  # before the 24 h window
+        context = dashboard.context(now=now)
+        tiles = dict(context["tiles"])
+        (day, day_charts), (week, week_charts) = context["windows"]
+        by_day = {c.id: c for c in week_charts}["ingests-7d"].series[0].values
+        by_hour = {c.id: c for c in day_charts}["ingests-24h"].series[0].values
+    assert tiles["Ingested (24 h)"] == "2"
+    assert sum(by_hour) == 2
+    assert by_day[-1] == 1 and by_day[-2] == 2 and by_day[-4] == 1
