@@ -1,7 +1,10 @@
 """A paginator whose count is bounded: it counts at most ``cap`` rows, never a whole table.
 
 For admin changelists over millions of rows (``BoundedListMixin``): the first ``cap`` results
-are paged exactly; to reach further, narrow the list with a filter or a search.
+are paged exactly and the count reads "1000+" past them; to reach further, narrow the list
+with a filter, a search or the date drill-down. The cap is what keeps a filtered count cheap:
+a filter through another table (the model, a tag) visits each counted asset's row, about
+8 µs each at 1M assets (10,000 cost 84 ms, 1,000 cost 9).
 """
 
 from __future__ import annotations
@@ -10,23 +13,30 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-DEFAULT_CAP = 10_000
+DEFAULT_CAP = 1_000
 
 
 class BoundedPaginator(Paginator):
     cap = DEFAULT_CAP
 
     @cached_property
-    def count(self) -> int:
-        """Rows in the list, counted up to ``cap`` (a LIMITed subquery, so an index walk)."""
+    def _bounded(self) -> tuple[int, bool]:
+        """(rows up to ``cap``, whether there are more): one LIMITed subquery of cap + 1."""
         qs = self.object_list
         if not hasattr(qs, "values"):
-            return len(qs)
-        return qs.order_by().values("pk")[: self.cap].count()
+            return len(qs), False
+        n = qs.order_by().values("pk")[: self.cap + 1].count()
+        return min(n, self.cap), n > self.cap
+
+    @cached_property
+    def count(self) -> int:
+        """Rows in the list, counted up to ``cap``."""
+        return self._bounded[0]
 
     @cached_property
     def capped(self) -> bool:
-        return self.count >= self.cap
+        """Whether the list holds more than ``count`` (the pagination reads "1000+")."""
+        return self._bounded[1]
 
 
 class BoundedChangeList(ChangeList):

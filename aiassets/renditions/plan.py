@@ -117,28 +117,56 @@ def social_card(asset: Asset, inputs: Inputs | None = None) -> Spec | None:
     return spec_for(asset, settings.SOCIAL_CARD_WIDTH, formats.FALLBACK_FORMAT, inputs, ratio)
 
 
-def precompute_rules() -> dict[str, int | None]:
-    """DERIVATIVE_PRECOMPUTE parsed: {format: the widest width built at once, None for every
-    width}. A format it does not name is built on first request; "*" builds everything at
-    once. Raises ValueError on an entry that is not "*", "fmt" or "fmt:W" with fmt in
-    DERIVATIVE_FORMATS (checks report it)."""
-    rules: dict[str, int | None] = {}
+@dataclass(frozen=True)
+class Precompute:
+    """DERIVATIVE_PRECOMPUTE parsed: per format, the widest width built at once (None: every
+    width), for the full frame and for the planned crops. A format a side does not name is
+    built on first request."""
+
+    frame: dict[str, int | None]
+    crops: dict[str, int | None]
+
+    def at_once(self, spec: Spec) -> bool:
+        rules = self.crops if spec.crop else self.frame
+        if spec.format not in rules:
+            return False
+        widest = rules[spec.format]
+        return widest is None or spec.width <= widest
+
+
+def precompute_rules() -> Precompute:
+    """DERIVATIVE_PRECOMPUTE parsed. Entries: "fmt" (every width of the full frame), "fmt:W"
+    (its widths up to W px), the same after "crops:" for the planned crops ("crops:jpeg:640",
+    "crops:*"), or "*" alone: everything at once, crops included. Raises ValueError on an
+    entry it cannot read, or a format not in DERIVATIVE_FORMATS (checks report it)."""
+    every = dict.fromkeys(settings.DERIVATIVE_FORMATS)
+    frame: dict[str, int | None] = {}
+    cropped: dict[str, int | None] = {}
     for entry in settings.DERIVATIVE_PRECOMPUTE:
-        fmt, sep, width = str(entry).strip().lower().partition(":")
-        if fmt == "*" and not sep:  # everything at once, as before lazy formats
-            return dict.fromkeys(settings.DERIVATIVE_FORMATS)
-        if fmt not in settings.DERIVATIVE_FORMATS:
-            known = ", ".join(settings.DERIVATIVE_FORMATS)
-            raise ValueError(f"{entry!r} names no format of DERIVATIVE_FORMATS ({known})")
-        if sep and not width.strip().isdigit():
-            raise ValueError(f"{entry!r}: the width after ':' must be a whole number of px")
-        widest = int(width) if sep else None
+        text = str(entry).strip().lower()
+        if text == "*":  # everything at once, as before lazy renditions
+            return Precompute(dict(every), dict(every))
+        rules, text = (cropped, text[6:]) if text.startswith("crops:") else (frame, text)
+        if text == "*":
+            rules.update(every)
+            continue
+        fmt, widest = _precompute_entry(entry, text)
         if fmt in rules and (rules[fmt] is None or widest is None):
             widest = None
         elif fmt in rules:
             widest = max(widest or 0, rules[fmt] or 0)
         rules[fmt] = widest
-    return rules
+    return Precompute(frame, cropped)
+
+
+def _precompute_entry(entry: object, text: str) -> tuple[str, int | None]:
+    fmt, sep, width = text.partition(":")
+    if fmt not in settings.DERIVATIVE_FORMATS:
+        known = ", ".join(settings.DERIVATIVE_FORMATS)
+        raise ValueError(f"{entry!r} names no format of DERIVATIVE_FORMATS ({known})")
+    if sep and not width.strip().isdigit():
+        raise ValueError(f"{entry!r}: the width after ':' must be a whole number of px")
+    return fmt, int(width) if sep else None
 
 
 def lazy_specs(asset: Asset, wanted: Plan, inputs: Inputs | None = None) -> set[tuple]:
@@ -146,13 +174,11 @@ def lazy_specs(asset: Asset, wanted: Plan, inputs: Inputs | None = None) -> set[
     first request. The share card is always built at once: crawlers fetch it, not browsers."""
     rules = precompute_rules()
     card = social_card(asset, inputs)
-    lazy = set()
-    for spec in wanted:
-        widest = rules.get(spec.format, 0)
-        if spec == card or spec.format in rules and (widest is None or spec.width <= widest):
-            continue
-        lazy.add((spec.width, spec.format, spec.recipe))
-    return lazy
+    return {
+        (spec.width, spec.format, spec.recipe)
+        for spec in wanted
+        if spec != card and not rules.at_once(spec)
+    }
 
 
 def ensure_rows(asset: Asset) -> list[Variant]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -163,3 +165,18 @@ def test_django_rq_dashboard_is_linked_for_superusers(client, django_user_model)
     assert "/admin/django_rq/dashboard/" in client.get("/admin/").content.decode()
     client.logout()
     assert client.get("/admin/django-rq/").status_code == 302  # to the login page
+
+
+def test_the_asset_list_count_stops_at_its_cap_and_says_so(admin_client, ingest_now, monkeypatch):
+    """The changelist counts at most BoundedPaginator.cap rows (one LIMITed query) and reads
+    "N+" past them; a list of exactly N reads "N"."""
+    from aiassets.paging import BoundedPaginator
+
+    monkeypatch.setattr(BoundedPaginator, "cap", 2)
+    for seed in (1, 2):
+        ingest_now(images.png(64, 48, seed=seed))
+    html = admin_client.get("/admin/aiassets/asset/").content.decode()
+    assert re.search(r"\b2 assets\b", html) and "2+ assets" not in html
+    ingest_now(images.png(64, 48, seed=3))
+    html = admin_client.get("/admin/aiassets/asset/").content.decode()
+    assert "2+ assets" in html

@@ -89,16 +89,19 @@ def test_a_stale_recipe_is_not_rebuilt_under_its_old_url(client, settings, asset
 @pytest.mark.parametrize(
     ("setting", "expected"),
     [
-        (["avif", "jpeg"], {"avif": None, "jpeg": None}),
-        (["avif", "webp:640", "jpeg"], {"avif": None, "webp": 640, "jpeg": None}),
-        (["webp:320", "webp:640"], {"webp": 640}),
-        (["*"], {"avif": None, "webp": None, "jpeg": None}),
-        ([], {}),
+        (["avif", "jpeg"], ({"avif": None, "jpeg": None}, {})),
+        (["avif", "webp:640", "jpeg"], ({"avif": None, "webp": 640, "jpeg": None}, {})),
+        (["webp:320", "webp:640"], ({"webp": 640}, {})),
+        (["*"], ({"avif": None, "webp": None, "jpeg": None},) * 2),
+        (["avif:1600", "crops:jpeg:640", "crops:jpeg"], ({"avif": 1600}, {"jpeg": None})),
+        (["jpeg", "crops:*"], ({"jpeg": None}, {"avif": None, "webp": None, "jpeg": None})),
+        ([], ({}, {})),
     ],
 )
 def test_precompute_rules(settings, setting, expected):
     settings.DERIVATIVE_PRECOMPUTE = setting
-    assert renditions.precompute_rules() == expected
+    rules = renditions.precompute_rules()
+    assert (rules.frame, rules.crops) == expected
 
 
 def test_widths_up_to_a_limit_are_built_at_once(settings, ingest_now):
@@ -108,7 +111,20 @@ def test_widths_up_to_a_limit_are_built_at_once(settings, ingest_now):
     assert webp == {320: "ready", 700: "lazy"}
 
 
-@pytest.mark.parametrize("bad", [["gif"], ["webp:big"]])
+def test_crops_follow_their_own_entries_and_the_share_card_is_built(settings, ingest_now):
+    settings.DERIVATIVE_RATIOS = ["16/9"]
+    settings.SOCIAL_CARD_WIDTH = 600
+    settings.DERIVATIVE_PRECOMPUTE = ["avif", "jpeg", "crops:jpeg:320"]
+    asset = ingest_now(images.png(700, 400)).asset
+    rows = set(asset.variants.filter(ratio="16x9").values_list("format", "width", "status"))
+    assert ("jpeg", 320, "ready") in rows and ("avif", 320, "lazy") in rows
+    assert {s for f, w, s in rows if w > 320} == {"lazy"}
+    assert asset.variants.get(ratio="40x21").status == "ready", "the share card"
+    full = set(asset.variants.filter(ratio="").values_list("format", "status"))
+    assert full == {("avif", "ready"), ("jpeg", "ready"), ("webp", "lazy")}
+
+
+@pytest.mark.parametrize("bad", [["gif"], ["webp:big"], ["crops:"], ["crops:gif"]])
 def test_a_bad_setting_is_a_check_error(settings, bad):
     settings.DERIVATIVE_PRECOMPUTE = bad
     with pytest.raises(SystemCheckError, match="DERIVATIVE_PRECOMPUTE"):
