@@ -83,10 +83,13 @@ DEFAULTS: dict[str, Any] = {
     ],
     # Which renditions a build makes at once; the others are made on their first request by
     # the origin, through the on-demand path, under the same URL (renditions.plan.lazy_specs).
-    # Entries: "fmt" (every width), "fmt:W" (widths up to W px) or "*" (everything at once).
+    # Entries: "fmt" (every width of the full frame), "fmt:W" (its widths up to W px), the
+    # same after "crops:" for the DERIVATIVE_RATIOS crops, or "*" (everything at once).
     # <picture> lists AVIF first, so browsers that decode AVIF never ask for WebP: WebP is
-    # built only when someone asks. The share card is always built at once.
-    "DERIVATIVE_PRECOMPUTE": ["avif", "jpeg"],
+    # built only when someone asks. Our pages show the full frame; crops serve templates that
+    # ask for them, so only their small JPEGs are built at once (what a busy origin redirects
+    # to). The share card is always built at once. See README "Derivative defaults".
+    "DERIVATIVE_PRECOMPUTE": ["avif", "jpeg", "crops:jpeg:640"],
     # django-taggit: "Cat" and "cat" are one tag (aiassets.tags looks names up this way too).
     "TAGGIT_CASE_INSENSITIVE": True,
 }

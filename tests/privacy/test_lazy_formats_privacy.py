@@ -1,5 +1,6 @@
-"""A lazily built format (DERIVATIVE_PRECOMPUTE) is built by the origin on its first request:
-never for someone who may not see it, and never with a private fact in its bytes."""
+"""A lazily built rendition (DERIVATIVE_PRECOMPUTE: a format, or a crop) is built by the origin
+on its first request: never for someone who may not see it, and never with a private fact in
+its bytes. Each test runs for a lazy WebP of the full frame and a lazy AVIF of a crop."""
 
 from __future__ import annotations
 
@@ -19,9 +20,19 @@ pytestmark = pytest.mark.django_db
 PROMPT = "LAZYPROMPT lantern festival"
 
 
+LAZY = {"webp": ("webp", ""), "crop": ("avif", "16x9")}  # (format, ratio) left lazy
+
+
+@pytest.fixture(params=list(LAZY))
+def lazy(request, settings) -> tuple[str, str]:
+    settings.DERIVATIVE_RATIOS = ["16/9"]
+    # WebP and the crops' AVIF (and their JPEGs above 320 px) are built on first request
+    settings.DERIVATIVE_PRECOMPUTE = ["avif", "jpeg", "crops:jpeg:320"]
+    return LAZY[request.param]
+
+
 @pytest.fixture
-def make(settings, ingest_now, django_capture_on_commit_callbacks):
-    settings.DERIVATIVE_PRECOMPUTE = ["avif", "jpeg"]  # WebP is built on first request
+def make(lazy, ingest_now, django_capture_on_commit_callbacks):
 
     def run(seed: int, *steps: str, **prov) -> Asset:
         asset = ingest_now(images.png(480, 320, seed=seed), provenance(prompt=PROMPT, **prov))
@@ -33,14 +44,26 @@ def make(settings, ingest_now, django_capture_on_commit_callbacks):
     return run
 
 
-def lazy_row(asset: Asset):
-    row = asset.variants.get(format="webp", width=320)
-    assert row.status == "lazy", "control: not built yet"
-    return row
+@pytest.fixture
+def lazy_row(lazy):
+    fmt, ratio = lazy
+
+    def row_of(asset: Asset):
+        row = asset.variants.get(format=fmt, ratio=ratio, width=320)
+        assert row.status == "lazy", "control: not built yet"
+        return row
+
+    return row_of
+
+
+def is_image(blob: bytes, fmt: str) -> bool:
+    return blob[:4] == b"RIFF" if fmt == "webp" else blob[4:12] == b"ftypavif"
 
 
 @pytest.mark.parametrize("steps", [(), ("send_to_review", "reject")], ids=["pending", "rejected"])
-def test_a_non_public_asset_is_never_built_or_served_publicly(make, client, media_root, steps):
+def test_a_non_public_asset_is_never_built_or_served_publicly(
+    make, lazy_row, lazy, client, media_root, steps
+):
     asset = make(11, *steps)
     assert not asset.is_public
     row = lazy_row(asset)
@@ -48,22 +71,22 @@ def test_a_non_public_asset_is_never_built_or_served_publicly(make, client, medi
     assert client.get(public_url).status_code == 404
     row.refresh_from_db()
     assert row.status == "lazy", "nothing was built for a request that may not see it"
-    assert not list((media_root / "public").rglob("*.webp"))
+    assert not list((media_root / "public").rglob(f"{row.width}w-{row.recipe}.*"))
     signed = client.get(signing.variant_url(asset, row))  # e.g. the owner's API answer
     assert signed.status_code == 200 and signed["Cache-Control"].startswith("private")
 
 
-def test_control_a_public_asset_is_built_on_request(make, client):
+def test_control_a_public_asset_is_built_on_request(make, lazy_row, client):
     asset = make(12, "approve")
     assert asset.is_public
     response = client.get(signing.variant_url(asset, lazy_row(asset)))
     assert response.status_code == 200 and "immutable" in response["Cache-Control"]
 
 
-def test_a_private_prompt_stays_out_of_a_lazily_built_file(make, client):
+def test_a_private_prompt_stays_out_of_a_lazily_built_file(make, lazy_row, lazy, client):
     GenerativeModel.objects.update(prompts_public_by_default=True)  # the asset overrides
     asset = make(13, "approve", prompt_visibility="private")
     blob = client.get(signing.variant_url(asset, lazy_row(asset))).content
-    assert blob[:4] == b"RIFF", "control: a WebP was built"
+    assert is_image(blob, lazy[0]), "control: the lazy rendition was built"
     assert b"LAZYPROMPT" not in blob
     assert "LAZYPROMPT" not in json.dumps(c2pa.read(blob).__dict__, default=str)
