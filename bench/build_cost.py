@@ -17,8 +17,10 @@ up, before the build, is printed as well. INGEST_MAX_BYTES is raised to 256 MiB:
 noisy PNG is bigger than the 64 MiB default.
 
 lazy: per source, build() with DERIVATIVE_PRECOMPUTE="*" (everything at once) and with the
-default (WebP left to its first request), interleaved, CPU seconds (process time) and bytes
-written; then one lazy WebP built through the origin's path, as its first request does.
+default (WebP and most crop renditions left to their first request), interleaved, CPU seconds
+(process time) and bytes written; then one lazy WebP built through the origin's path, as its
+first request does, and the moderation job (moderation.jobs.classify_asset: NudeNet, policy,
+rows). Images per hour per worker = 3600 / (moderation + build) CPU seconds, for each setting.
 Writes bench/results/build_cost_<mode>.json.
 """
 
@@ -200,6 +202,7 @@ def lazy(args: argparse.Namespace) -> dict:
                 settings.DERIVATIVE_PRECOMPUTE = precompute
                 rows[name].append(_timed_build(asset_id))
             first_request.append(_first_lazy_request(asset_id))
+            first_request[-1]["moderation_cpu_s"] = _timed_moderation(asset_id)
             print(f"source {i + 1}/{args.n} ({style}) done", flush=True)
         return _lazy_summary(rows, first_request)
 
@@ -222,6 +225,24 @@ def _timed_build(asset_id: str) -> dict:
         "bytes": sum(v.bytes or 0 for v in ready),
         "lazy_rows": asset.variants.filter(status="lazy").count(),
     }
+
+
+def _timed_moderation(asset_id: str) -> float:
+    """CPU seconds of the moderation job on this asset, timed on its second run (the first
+    warms NudeNet and makes the decision; the second classifies and applies the policy again,
+    all but the transition). Jobs the decision would enqueue are held back, as in ingest()."""
+    from aiassets import queueing
+    from moderation.jobs import classify_asset
+
+    held = queueing.enqueue
+    queueing.enqueue = lambda *args, **kwargs: None
+    try:
+        classify_asset(asset_id)
+        cpu = time.process_time()
+        classify_asset(asset_id)
+        return time.process_time() - cpu
+    finally:
+        queueing.enqueue = held
 
 
 def _first_lazy_request(asset_id: str) -> dict:
@@ -265,7 +286,11 @@ def _lazy_summary(rows: dict, first_request: list[dict]) -> dict:
         f"  lazy saves {eager['cpu_s'] - lazy_['cpu_s']:.2f} CPU s ({saved_cpu:.0%}) and "
         f"{(eager['bytes'] - lazy_['bytes']) / 2**20:.2f} MiB ({saved_bytes:.0%}) per source"
     )
-    built = [r for r in first_request if r]
+    moderation = statistics.fmean(r["moderation_cpu_s"] for r in first_request)
+    print(f"  moderation job {moderation:.2f} CPU s; images per hour per worker (CPU):")
+    for name, s in summary.items():
+        print(f"    {name:<40} {3600 / (moderation + s['cpu_s']):7,.0f}")
+    built = [r for r in first_request if r.get("width")]
     if built:
         cpu = statistics.fmean(r["cpu_s"] for r in built)
         print(

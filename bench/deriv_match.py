@@ -17,14 +17,14 @@ XMP = imaging.iptc_xmp()
 
 
 class Resized:
-    """Each source decoded and resized once (production's prepare_source + resize_cascade)."""
+    """Each source decoded and resized once (production's prepare_source + resize_ladder)."""
 
     def __init__(self, sources: dict[str, bytes], pairs: dict[str, list[tuple[int, str]]]):
         self.images: dict[str, list[tuple[str, Image.Image]]] = {}
         for name, png in sources.items():
             widths = sorted({w for w, _ in pairs[name]})
             src = imaging.prepare_source(png, imaging.Limits(), widths)
-            made = list(imaging.resize_cascade(src.image, src.sizes))
+            made = list(imaging.resize_ladder(src.image, src.sizes))
             self.images[name] = [
                 (fmt, im) for im in made for w, fmt in pairs[name] if w == im.width
             ]

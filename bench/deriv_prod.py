@@ -115,7 +115,7 @@ def floor(png: bytes, pairs: list[tuple[int, str]], formats: dict) -> int:
     widths = sorted({w for w, _ in pairs})
     source = imaging.prepare_source(png, imaging.Limits(), widths)
     total = 0
-    for im in imaging.resize_cascade(source.image, source.sizes):
+    for im in imaging.resize_ladder(source.image, source.sizes):
         for w, fmt in pairs:
             if w != im.width:
                 continue

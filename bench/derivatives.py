@@ -168,7 +168,7 @@ def score_resizers(items: list[dict], peer: deriv_peer.Peer) -> None:
         ref = deriv_quality.Reference(item["png"])
         widths = sorted({w for w, _ in item["pairs"]})
         src = imaging.prepare_source(item["png"], imaging.Limits(), widths)
-        ours = list(imaging.resize_cascade(src.image, src.sizes))
+        ours = list(imaging.resize_ladder(src.image, src.sizes))
         theirs = peer.resized(peer.upload(item["name"], item["png"]), widths)
         item["resize_only"] = {
             side: statistics.fmean(ref.score_image(im) for im in ims)

@@ -3,7 +3,7 @@
     bench/.venv/bin/python bench/encoders.py [--quick] [--images N]
 
 Uses the same corpus and widths as bench/derivatives.py. Each image is decoded and resized once
-(aiassets.imaging.prepare_source + resize_cascade, as render_set does); then every setting
+(aiassets.imaging.prepare_source + resize_ladder, as render_set does); then every setting
 encodes every size, one thread (max_threads=1 for AVIF). Prints a table per format and, if
 bench/results/derivatives.json exists, the fastest setting combinations that meet the targets
 against django-pictures (bytes ratio <= 1.0, mean SSIM no more than 0.005 below theirs).
@@ -75,7 +75,7 @@ def sweep_corpus(n: int, widths: list[int]) -> dict:
     acc = {f: {lab: {"s": [], "bytes": 0, "ssim": []} for lab, _ in s} for f, s in SWEEP.items()}
     for i, (name, png) in enumerate(benchlib.corpus(n)):
         src = imaging.prepare_source(png, imaging.Limits(), widths)
-        resized = list(imaging.resize_cascade(src.image, src.sizes))
+        resized = list(imaging.resize_ladder(src.image, src.sizes))
         refs = benchlib.References(png)
         for fmt, sweep in SWEEP.items():
             for label, kwargs in sweep:

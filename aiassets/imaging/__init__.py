@@ -11,7 +11,7 @@ The package is split by concern; this module re-exports the public names, so
 - ``colour``: 8-bit, upright, sRGB
 - ``fingerprints``: perceptual hash, placeholder
 - ``encode``: renditions without source metadata, with the AI-generated marking
-- ``pipeline``: width plans, decode once, resize cascade
+- ``pipeline``: width plans, decode once, resize ladder
 - ``redact``: face pixelation
 - ``embedded``: generator metadata the file carries (A1111, ComfyUI, InvokeAI, XMP, IPTC…)
 - ``crops``: aspect ratios, focal rectangles, crop boxes (``imaging.crops.parse_ratio`` …)
@@ -30,7 +30,7 @@ from .pipeline import (
     plan_widths,
     prepare_source,
     render_set,
-    resize_cascade,
+    resize_ladder,
     scaled_height,
     variant_sizes,
 )
@@ -67,7 +67,7 @@ __all__ = [
     "read_orientation",
     "redact",
     "render_set",
-    "resize_cascade",
+    "resize_ladder",
     "scaled_height",
     "sniff_format",
     "thumbnail_size",

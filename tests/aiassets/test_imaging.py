@@ -372,10 +372,10 @@ def test_scaled_and_thumbnail_sizes_never_reach_zero():
     assert imaging.thumbnail_size(10_000, 1, 100) == (100, 1)
 
 
-def test_resize_cascade_yields_exact_sizes_largest_first():
+def test_resize_ladder_yields_exact_sizes_largest_first():
     source = images.art(900, 600)
     sizes = [(300, 200), (600, 400), (900, 600), (150, 100), (600, 400)]
-    out = list(imaging.resize_cascade(source, sizes))
+    out = list(imaging.resize_ladder(source, sizes))
     assert [im.size for im in out] == [(900, 600), (600, 400), (300, 200), (150, 100)]
     assert out[0] is source  # the source size is not resampled
     for im in out[1:]:
