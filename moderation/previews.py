@@ -8,7 +8,10 @@ Moderation never imports delivery: it reads the stored files itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -20,26 +23,45 @@ from aiassets.models import Asset, Variant
 from .permissions import can_decide, can_take_down
 
 PREFERRED_FORMATS = ("jpeg", "webp", "avif")
+THUMB_WIDTH = 320  # what the queue lists and the grid ask for (with_preview in get_queryset)
 NO_STORE = "private, no-store"
 
 
-def pick_variant(variants: list[Variant], width: int) -> Variant | None:
-    """The full-frame ready variant closest to ``width`` (not smaller when possible), JPEG
-    first (moderators see the whole image, never a crop)."""
-    ready = [v for v in variants if v.status == Variant.Status.READY and not v.ratio]
-    for fmt in PREFERRED_FORMATS:
-        same = sorted((v for v in ready if v.format == fmt), key=lambda v: v.width)
-        if same:
-            return next((v for v in same if v.width >= width), same[-1])
-    return None
+def candidates(asset: Any, width: int) -> QuerySet[Variant]:
+    """The asset's full-frame ready variants, best first: JPEG, then WebP, then AVIF
+    (moderators see the whole image, never a crop); within a format the narrowest at least
+    ``width`` wide, else the widest. ``asset`` is a pk or an OuterRef."""
+    wide = Q(width__gte=width)
+    order = [When(format=fmt, then=Value(i)) for i, fmt in enumerate(PREFERRED_FORMATS)]
+    return (
+        Variant.objects.filter(
+            asset=asset, status=Variant.Status.READY, ratio="", format__in=PREFERRED_FORMATS
+        )
+        .annotate(
+            pref=Case(*order),
+            short=Case(When(wide, then=Value(0)), default=Value(1)),
+            rank=Case(When(wide, then=F("width")), default=-F("width")),
+        )
+        .order_by("pref", "short", "rank")
+    )
 
 
-def image_url(asset: Asset, width: int = 960, variants: list[Variant] | None = None) -> str:
-    """A URL moderators can load: this app's preview of the closest variant, or the original."""
-    variant = pick_variant(list(asset.variants.all()) if variants is None else variants, width)
-    if variant is None:
+def with_preview(qs: QuerySet, width: int) -> QuerySet:
+    """Each asset's preview variant at ``width`` as ``preview_pk``: a subquery the database runs
+    for the listed rows only, instead of loading their variant rows."""
+    return qs.annotate(preview_pk=Subquery(candidates(OuterRef("pk"), width).values("pk")[:1]))
+
+
+def image_url(asset: Asset, width: int = 960) -> str:
+    """A URL moderators can load: this app's preview of the closest variant, or the original.
+    Reads ``preview_pk`` when the asset came through with_preview(), else asks (one query)."""
+    if hasattr(asset, "preview_pk"):
+        pk = asset.preview_pk
+    else:
+        pk = candidates(asset.pk, width).values_list("pk", flat=True).first()
+    if pk is None:
         return reverse("moderation:preview_original", args=[asset.pk])
-    return reverse("moderation:preview_variant", args=[asset.pk, variant.pk])
+    return reverse("moderation:preview_variant", args=[asset.pk, pk])
 
 
 def may_preview(user) -> bool:

@@ -15,7 +15,7 @@ from ..models import Asset, Provenance, Variant
 from ..paging import BoundedListMixin
 from . import focal as focal_admin
 from . import page
-from .columns import AssetColumns
+from .columns import AssetColumns, with_health_counts
 from .grouping import (
     AssetChangeForm,
     CollectionFilter,
@@ -137,12 +137,7 @@ class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, ad
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("provenance__model")
-            .prefetch_related("variants")
-        )
+        return with_health_counts(super().get_queryset(request).select_related("provenance__model"))
 
     def get_search_results(self, request, queryset, search_term):
         """An id or sha256 finds that asset; anything else searches prompts through the

@@ -6,14 +6,37 @@ import json
 from functools import partial
 
 from django.contrib import admin
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from .. import extraction, renditions
-from ..models import Asset, Provenance
+from ..models import Asset, Provenance, Variant
 from .text import c2pa_summary as _c2pa_summary
 from .text import clip as _clip
 from .text import pretty as _pretty
+
+HEALTH_STATUSES = ("ready", "pending", "deferred", "failed")
+
+
+def with_health_counts(qs: QuerySet) -> QuerySet:
+    """Each asset's variant count per HEALTH_STATUSES as a subquery the database runs for the
+    rows of the page only (variant_spec_unique starts with the asset), instead of loading
+    every variant row of the page as a model instance (1,800 of them for 50 assets)."""
+    counts = {}
+    for status in HEALTH_STATUSES:
+        rows = Variant.objects.filter(asset=OuterRef("pk"), status=status).order_by()
+        n = rows.values("asset").annotate(n=Count("pk")).values("n")[:1]
+        counts[f"variants_{status}"] = Coalesce(Subquery(n), 0)
+    return qs.annotate(**counts)
+
+
+def health_counts(obj: Asset) -> dict[str, int]:
+    """{status: variants} from with_health_counts(), or one grouped query on a lone asset."""
+    if hasattr(obj, "variants_ready"):
+        return {s: getattr(obj, f"variants_{s}") for s in HEALTH_STATUSES}
+    return dict(obj.variants.order_by().values_list("status").annotate(n=Count("pk")))
 
 
 class AssetColumns:
@@ -50,9 +73,7 @@ class AssetColumns:
 
     @admin.display(description="Variants")
     def variant_health(self, obj: Asset) -> str:
-        counts: dict[str, int] = {}
-        for v in obj.variants.all():
-            counts[v.status] = counts.get(v.status, 0) + 1
+        counts = health_counts(obj)
         text = (
             ", ".join(f"{counts[s]} {s}" for s in ("ready", "pending", "deferred") if counts.get(s))
             or "none"

@@ -24,7 +24,7 @@ from ..forms import GridDecisionForm
 from . import review
 
 GRID_SIZE = 60  # tiles per page: the oldest of the queue (decide them and the next come up)
-THUMB_WIDTH = 320
+THUMB_WIDTH = previews.THUMB_WIDTH
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def grid_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRespon
 
 def _tiles(model_admin: admin.ModelAdmin, request: HttpRequest, checked: set[str]) -> list[Tile]:
     """The oldest GRID_SIZE items, with their preview and who else holds them (fixed queries:
-    the queue, its prefetched variants and classifications, claims joined in)."""
+    the queue with each preview's pk, its classifications, claims joined in)."""
     tiles = []
     for asset in model_admin.get_queryset(request)[:GRID_SIZE]:
         claim = getattr(asset, "review_claim", None)
@@ -77,9 +77,7 @@ def _tiles(model_admin: admin.ModelAdmin, request: HttpRequest, checked: set[str
         tiles.append(
             Tile(
                 asset=asset,
-                image_url=previews.image_url(
-                    asset, THUMB_WIDTH, variants=getattr(asset, "ready_variants", None)
-                ),
+                image_url=previews.image_url(asset, THUMB_WIDTH),
                 width=THUMB_WIDTH,
                 height=max(1, round(THUMB_WIDTH * asset.height / max(1, asset.width))),
                 held_by=claim.user.get_username() if other else "",

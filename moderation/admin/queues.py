@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from aiassets.models import Asset, Variant
+from aiassets.models import Asset
 from aiassets.paging import BoundedListMixin
 
 from .. import claims, conf, previews, queues, stats, workflow
@@ -72,15 +72,11 @@ class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 1
 
     # --- queryset -------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queue = self.queue(self.model._default_manager.get_queryset())
         return (
-            self.queue(self.model._default_manager.get_queryset())
+            previews.with_preview(queue, previews.THUMB_WIDTH)
             .select_related("provenance__model", "uploaded_by", "review_claim__user")
             .prefetch_related(
-                Prefetch(
-                    "variants",
-                    queryset=Variant.objects.filter(status=Variant.Status.READY),
-                    to_attr="ready_variants",
-                ),
                 Prefetch(
                     "classifications", queryset=Classification.objects.order_by("-created_at")
                 ),
@@ -119,7 +115,7 @@ class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 1
         width = 96
         return format_html(
             '<img src="{}" alt="" width="{}" height="{}" loading="lazy" class="queue-thumb">',
-            previews.image_url(obj, 320, variants=getattr(obj, "ready_variants", None)),
+            previews.image_url(obj, previews.THUMB_WIDTH),
             width,
             max(1, round(width * obj.height / obj.width)),
         )
