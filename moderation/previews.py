@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -27,29 +28,28 @@ THUMB_WIDTH = 320  # what the queue lists and the grid ask for (with_preview in 
 NO_STORE = "private, no-store"
 
 
-def candidates(asset: Any, width: int) -> QuerySet[Variant]:
-    """The asset's full-frame ready variants, best first: JPEG, then WebP, then AVIF
-    (moderators see the whole image, never a crop); within a format the narrowest at least
-    ``width`` wide, else the widest. ``asset`` is a pk or an OuterRef."""
-    wide = Q(width__gte=width)
-    order = [When(format=fmt, then=Value(i)) for i, fmt in enumerate(PREFERRED_FORMATS)]
-    return (
-        Variant.objects.filter(
-            asset=asset, status=Variant.Status.READY, ratio="", format__in=PREFERRED_FORMATS
-        )
-        .annotate(
-            pref=Case(*order),
-            short=Case(When(wide, then=Value(0)), default=Value(1)),
-            rank=Case(When(wide, then=F("width")), default=-F("width")),
-        )
-        .order_by("pref", "short", "rank")
-    )
+def preview_pk(asset: Any, width: int) -> Coalesce:
+    """The pk of the asset's preview variant: full frame and ready (moderators see the whole
+    image, never a crop), JPEG first, then WebP, then AVIF; within a format the narrowest at
+    least ``width`` wide, else the widest. ``asset`` is an OuterRef or a pk.
+
+    One small subquery per (format, side) in that order, each an index walk of the asset's
+    rows by width (variant_spec_unique), no sort; COALESCE stops at the first that finds one.
+    """
+    picks = []
+    for fmt in PREFERRED_FORMATS:
+        rows = Variant.objects.filter(
+            asset=asset, status=Variant.Status.READY, ratio="", format=fmt
+        ).values("pk")
+        picks.append(Subquery(rows.filter(width__gte=width).order_by("width")[:1]))
+        picks.append(Subquery(rows.filter(width__lt=width).order_by("-width")[:1]))
+    return Coalesce(*picks)
 
 
 def with_preview(qs: QuerySet, width: int) -> QuerySet:
-    """Each asset's preview variant at ``width`` as ``preview_pk``: a subquery the database runs
+    """Each asset's preview variant at ``width`` as ``preview_pk``: subqueries the database runs
     for the listed rows only, instead of loading their variant rows."""
-    return qs.annotate(preview_pk=Subquery(candidates(OuterRef("pk"), width).values("pk")[:1]))
+    return qs.annotate(preview_pk=preview_pk(OuterRef("pk"), width))
 
 
 def image_url(asset: Asset, width: int = 960) -> str:
@@ -58,7 +58,8 @@ def image_url(asset: Asset, width: int = 960) -> str:
     if hasattr(asset, "preview_pk"):
         pk = asset.preview_pk
     else:
-        pk = candidates(asset.pk, width).values_list("pk", flat=True).first()
+        found = Asset.objects.filter(pk=asset.pk).annotate(p=preview_pk(OuterRef("pk"), width))
+        pk = found.values_list("p", flat=True).first()
     if pk is None:
         return reverse("moderation:preview_original", args=[asset.pk])
     return reverse("moderation:preview_variant", args=[asset.pk, pk])

@@ -74,10 +74,11 @@ def test_index_counts_walk_the_queue_index(root, population):
         nodes = plan_nodes(query["sql"], ())
         seq = {n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"}
         assert not seq & BIG_TABLES, (query["sql"][:200], seq)
-        # Escalated items are found from the (small) escalation table, then by primary key.
-        wanted = (
-            "aiassets_asset_pkey"
-            if 'INNER JOIN "moderation_escalation"' in query["sql"]
-            else "asset_queue_idx"
-        )
+        # Escalated items are found from the (small) escalation table, then by primary key;
+        # the classifier's rejections through their own partial index.
+        wanted = "asset_queue_idx"
+        if 'INNER JOIN "moderation_escalation"' in query["sql"]:
+            wanted = "aiassets_asset_pkey"
+        elif '"queued_by" = ' in query["sql"]:
+            wanted = "asset_autorejected_idx"
         assert wanted in {n.get("Index Name") for n in nodes}, query["sql"][:200]
