@@ -39,8 +39,45 @@ class Raw:
     rejections: dict[datetime, int]
     builds: list[tuple[datetime, float]]
     purge_failures: list[datetime]
-    review: list[tuple[datetime, datetime | None]]  # (entered, left or None: still waiting)
+    review: list[tuple[datetime, datetime | None]]  # (entered, left): left review since then
+    waiting: OpenQueue  # what is in review now, as counts
     truncated: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OpenQueue:
+    """The items in review now, without reading them: how many, the oldest entry, and how
+    many entered in each local hour of the window (the rest entered before it)."""
+
+    total: int
+    oldest: datetime | None
+    per_hour: dict[datetime, int]
+
+    def at(self, moment: datetime) -> tuple[int, float]:
+        """(of today's waiting items, how many had entered by ``moment``; the oldest one's wait
+        then in seconds). Items of the window count from the start of their hour; the hours
+        are bucket boundaries, so a bucket's end counts exactly what entered before it."""
+        later = sum(n for hour, n in self.per_hour.items() if hour >= moment)
+        count = self.total - later
+        if not count or self.oldest is None or self.oldest > moment:
+            return count, 0.0
+        return count, (moment - self.oldest).total_seconds()
+
+
+def read_open_queue(since: datetime) -> OpenQueue:
+    total, oldest = queries.review_queue()
+    per_hour = {hour: n for (hour,), n in queries.review_entries_per_hour(since).items()}
+    return OpenQueue(total, oldest, per_hour)
+
+
+def queue_load(moments: list[datetime], raw: Raw) -> list[tuple[int, float]]:
+    """(items in review, oldest wait in seconds) at each of ``moments`` (ascending): those
+    that have left review since (review_load over their intervals) plus those still in it."""
+    out = []
+    for moment, (left, left_age) in zip(moments, review_load(moments, raw.review), strict=True):
+        waiting, waiting_age = raw.waiting.at(moment)
+        out.append((left + waiting, max(left_age, waiting_age)))
+    return out
 
 
 def read(since: datetime, limit: int) -> Raw:
@@ -49,16 +86,15 @@ def read(since: datetime, limit: int) -> Raw:
         "builds": queries.build_times(since, limit),
         "purge failures": queries.purge_failures(since, limit),
         "review exits": queries.review_exits(since, limit),
-        "review queue": queries.review_open_entries(limit),
     }
-    open_entries = sources["review queue"]
     return Raw(
         ingests={hour: n for (hour,), n in queries.ingests_per_hour(since).items()},
         approvals={hour: n for (hour, v), n in settled.items() if v == "approve"},
         rejections={hour: n for (hour, v), n in settled.items() if v == "reject"},
         builds=sources["builds"],
         purge_failures=sources["purge failures"],
-        review=[*sources["review exits"], *((entered, None) for entered in open_entries)],
+        review=sources["review exits"],
+        waiting=read_open_queue(since),
         truncated=[name for name, rows in sources.items() if len(rows) >= limit],
     )
 
@@ -107,7 +143,7 @@ def _moderation_series(window: Window, raw: Raw) -> dict[str, list]:
         (100 * r / (a + r)) if (a + r) else None for a, r in zip(approvals, rejections, strict=True)
     ]
     # Sampled at each bucket's end.
-    load = review_load([window.bucket_end(i) for i in range(len(window))], raw.review)
+    load = queue_load([window.bucket_end(i) for i in range(len(window))], raw)
     waiting: list[float | None] = [count for count, _ in load]
     oldest: list[float | None] = [age / 3600 for _, age in load]
     return {
@@ -180,7 +216,7 @@ def _chart_specs(window: Window, raw: Raw) -> list[tuple]:
 
 def tiles(now: datetime, day: Window, raw: Raw) -> list[tuple[str, str]]:
     """Headline numbers: the queue now and the last 24 hours."""
-    [(waiting, oldest)] = review_load([now], raw.review)
+    [(waiting, oldest)] = queue_load([now], raw)
 
     def in_day(per_hour: dict[datetime, int]) -> int:
         return sum(n for hour, n in per_hour.items() if hour >= day.start)

@@ -56,13 +56,11 @@ def review_queue() -> tuple[int, datetime | None]:
     return head["n"], head["oldest"]
 
 
-def review_open_entries(limit: int) -> list[datetime]:
-    """When each item now in review entered it (oldest first): an index walk of ``limit``."""
-    return list(
-        Asset.objects.filter(moderation_status=IN_REVIEW, queued_at__isnull=False)
-        .order_by("queued_at")
-        .values_list("queued_at", flat=True)[:limit]
-    )
+def review_entries_per_hour(since: datetime) -> Counter[tuple]:
+    """{(hour,): items now in review that entered it in that local hour} since ``since``: a
+    range of the index (moderation_status, queued_at), grouped in the database."""
+    waiting = Asset.objects.filter(moderation_status=IN_REVIEW, queued_at__gte=since)
+    return _per_hour(waiting, "queued_at")
 
 
 def review_exits(since: datetime, limit: int) -> list[tuple[datetime, datetime]]:

@@ -91,3 +91,36 @@ def test_review_load_matches_counting_every_item_at_every_moment():
             if e <= moment and (left is None or left > moment)
         ]
         assert (count, oldest) == (len(ages), max(ages, default=0.0)), moment
+
+
+def test_queue_load_with_the_waiting_items_as_hourly_counts():
+    """Items still in review come as counts (total, oldest, entries per hour of the window);
+    at hour boundaries the load equals the plain definition over every item."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from ops.dashboard import OpenQueue, Raw, queue_load
+
+    rng = random.Random(11)
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def at(minutes: int) -> datetime:
+        return since + timedelta(minutes=minutes)
+
+    left = [(at(e), at(e + rng.randrange(1, 900))) for e in rng.sample(range(0, 3000), 150)]
+    waiting = [at(rng.randrange(-2000, 3000)) for _ in range(200)]
+    per_hour: dict[datetime, int] = {}
+    for entered in waiting:
+        if entered >= since:
+            hour = entered.replace(minute=0, second=0, microsecond=0)
+            per_hour[hour] = per_hour.get(hour, 0) + 1
+    raw = Raw({}, {}, {}, [], [], left, OpenQueue(len(waiting), min(waiting), per_hour))
+    moments = [at(60 * h) for h in range(0, 60)]
+    everyone = [*left, *((e, None) for e in waiting)]
+    for moment, got in zip(moments, queue_load(moments, raw), strict=True):
+        ages = [
+            (moment - e).total_seconds()
+            for e, out in everyone
+            if e <= moment and (out is None or out > moment) and not (e == moment and out is None)
+        ]
+        assert got == (len(ages), max(ages, default=0.0)), moment
