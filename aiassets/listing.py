@@ -72,6 +72,12 @@ def _local_entries(store: FileSystemStorage, prefix: str) -> Iterator[tuple[str,
         yield key, datetime.fromtimestamp(modified, tz=UTC)
 
 
+def folders_are_cheap(store: Storage) -> bool:
+    """Whether listing one small prefix costs little (a local directory read) rather than a
+    request (S3: list a whole prefix once and merge instead)."""
+    return isinstance(store, FileSystemStorage)
+
+
 def keys(store: Storage, prefix: str) -> Iterator[str]:
     """Every key under ``prefix`` in ``store``, in byte order, listed in bulk."""
     from storages.backends.s3 import S3Storage
@@ -121,4 +127,4 @@ def missing[T](expected: Iterable[tuple[str, T]], listed: Iterable[str]) -> Iter
     return SortedDiff(listed).missing(expected)
 
 
-__all__ = ["SortedDiff", "entries", "keys", "missing"]
+__all__ = ["SortedDiff", "entries", "folders_are_cheap", "keys", "missing"]

@@ -98,11 +98,15 @@ def build(asset):
 
 
 def outputs(asset) -> list[tuple[int, str, bytes, str]]:
-    """(width, format, file bytes, c2pa state) of every planned full-frame rendition."""
+    """(width, format, file bytes, c2pa state) of every full-frame rendition build() made:
+    the planned rows it built (ready), not those DERIVATIVE_PRECOMPUTE leaves to their first
+    request (lazy: with the default, WebP)."""
     from aiassets import storage
 
     out = []
     for v in plan_rows(asset):
+        if v.status != "ready":
+            continue
         with storage.variants().open(v.key, "rb") as fh:
             out.append((v.width, v.format, fh.read(), v.c2pa))
     return out

@@ -143,6 +143,34 @@ def test_s3_reconcile_pages_through_the_listing(s3, ingest_now, monkeypatch):
     assert victim.key in keys
 
 
+@pytest.mark.s3
+def test_s3_chunks_in_id_order_meet_the_one_listing(s3, ingest_now, monkeypatch):
+    """On S3 the prefix is listed once and merged a chunk at a time: assets go in id order."""
+    from aiassets.management.commands import reconcile_variants
+
+    monkeypatch.setattr(reconcile_variants, "CHUNK", 2)
+    assets = [ingest_now(images.png(400, 300, seed=40 + i)).asset for i in range(5)]
+    victims = []
+    for asset in sorted(assets, key=lambda a: a.pk)[1::2]:  # second and fourth by id
+        row = asset.variants.get(width=320, format="jpeg")
+        s3.delete_object(Bucket="test-variants", Key=row.key)
+        victims.append(row.key)
+    prefixes = []
+    original = listing._s3_keys
+
+    def spy(store, prefix):
+        prefixes.append(prefix)
+        return original(store, prefix)
+
+    monkeypatch.setattr(listing, "_s3_keys", spy)
+    with no_exists():
+        assert "2 missing file(s)" in run("--dry-run")
+    assert prefixes == ["variants/"]
+    assert "rebuilt 2 asset(s)" in run("--sync")
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="test-variants")["Contents"]}
+    assert set(victims) <= keys
+
+
 def test_bad_since_is_a_clear_error():
     from django.core.management.base import CommandError
 
