@@ -38,7 +38,7 @@ BUDGETS = {  # page -> most queries it may make (session and user lookups includ
     "queue_needs_review": 10,
     "queue_auto_rejected": 10,
     "review_page": 14,
-    "dashboard": 12,  # the rollup snapshot reads its watermark first (ops.rollups._tail)
+    "dashboard": 13,  # rollup watermark first (ops.rollups._tail); the queue as two counts
     "metrics": 7,  # likewise
     "api_get": 6,  # +2: tags and collections
     # The list: token, two index walks, then variants, tags and collections for the page.
