@@ -86,10 +86,13 @@ DEFAULTS: dict[str, Any] = {
     # Entries: "fmt" (every width of the full frame), "fmt:W" (its widths up to W px), the
     # same after "crops:" for the DERIVATIVE_RATIOS crops, or "*" (everything at once).
     # <picture> lists AVIF first, so browsers that decode AVIF never ask for WebP: WebP is
-    # built only when someone asks. Our pages show the full frame; crops serve templates that
-    # ask for them, so only their small JPEGs are built at once (what a busy origin redirects
-    # to). The share card is always built at once. See README "Derivative defaults".
-    "DERIVATIVE_PRECOMPUTE": ["avif", "jpeg", "crops:jpeg:640"],
+    # built only when someone asks. Full-frame widths up to 1280 cover the gallery at any DPR,
+    # phones at DPR 3 and the detail page at DPR 1; the wider ones (DPR 2 desktops and
+    # tablets on the detail page) are built on their first view, then cached by the CDN. Our
+    # pages show the full frame; crops serve templates that ask for them, so only their small
+    # JPEGs are built at once (what a busy origin redirects to). The share card is always
+    # built at once. See README "Derivative defaults".
+    "DERIVATIVE_PRECOMPUTE": ["avif:1280", "jpeg:1280", "crops:jpeg:640"],
     # django-taggit: "Cat" and "cat" are one tag (aiassets.tags looks names up this way too).
     "TAGGIT_CASE_INSENSITIVE": True,
 }

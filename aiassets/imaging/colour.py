@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image, ImageCms
 
 from .decode import read_orientation
+from .resampling import shrink
 from .types import ImagingError
 
 _TRANSPOSE = {
@@ -76,8 +77,9 @@ def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
 def normalize(im: Image.Image, size: tuple[int, int] | None = None) -> Image.Image:
     """Decoded image → RGB/RGBA in sRGB, upright as displayed, optionally resized.
 
-    ``size`` is the wanted (width, height) as displayed. The resize (box reduce, then Lanczos)
-    happens before the colour transform, so big originals are copied at full size only once.
+    ``size`` is the wanted (width, height) as displayed. The resize (resampling.shrink: box
+    reduce, then bicubic) happens before the colour transform, so big originals are copied at
+    full size only once.
     """
     icc = im.info.get("icc_profile")
     orientation = read_orientation(im)
@@ -85,8 +87,7 @@ def normalize(im: Image.Image, size: tuple[int, int] | None = None) -> Image.Ima
     if size is not None:
         stored = (size[1], size[0]) if orientation in (5, 6, 7, 8) else tuple(size)
         if stored != work.size:
-            gap = 3.0 if work.width >= 3 * stored[0] else None
-            work = work.resize(stored, Image.Resampling.LANCZOS, reducing_gap=gap)
+            work = shrink(work, stored)
     for method in _TRANSPOSE.get(orientation, []):
         work = work.transpose(method)
     out = _to_srgb(work, icc)

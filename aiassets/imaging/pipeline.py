@@ -13,6 +13,7 @@ from .colour import normalize
 from .decode import open_image
 from .encode import encode, iptc_xmp
 from .redact import Box, redact
+from .resampling import RESAMPLE, reduce_factor, shrink
 from .types import Inspection, Limits
 
 # A configured rung less than this factor below the source width is a near-duplicate of the
@@ -60,16 +61,12 @@ class CropJob:
         return math.ceil(widest / max(1e-9, self.box[2] - self.box[0]))
 
 
-RESAMPLE = Image.Resampling.BICUBIC
-REDUCING_GAP = 2.0  # box-reduce until at most this factor is left for RESAMPLE
-
-
 def resize_ladder(im: Image.Image, sizes: list[tuple[int, int]]) -> Iterator[Image.Image]:
     """Yield ``im`` resized to each (width, height), largest first.
 
     Each size comes from the integer ``reduce()`` of ``im`` (box averaging) that leaves at least
     REDUCING_GAP times its size, made once and shared by every size that needs that factor,
-    then one RESAMPLE step: Pillow's reducing_gap=2.0, without reducing again for each width.
+    then one RESAMPLE step: resampling.shrink, without reducing again for each width.
     Every output is one or two steps from ``im``. A chain of LANCZOS resizes, each from the
     last, rang and blurred at its deep end on a 16-rung ladder: 4.6 to 7 SSIMULACRA2 points
     lower on two independent references (bench/resizers.py; text 14 points lower).
@@ -79,7 +76,7 @@ def resize_ladder(im: Image.Image, sizes: list[tuple[int, int]]) -> Iterator[Ima
         if size == im.size:
             yield im
             continue
-        factor = max(1, int(min(im.width / size[0], im.height / size[1]) / REDUCING_GAP))
+        factor = reduce_factor(im.width, im.height, size)
         if factor not in reduced:
             reduced[factor] = im.reduce(factor)
         box = (0, 0, im.width / factor, im.height / factor)  # reduce() rounds its size up
@@ -133,7 +130,7 @@ def decode_source(data: bytes, limits: Limits, widths: list[int], keep_width: in
 
 def shrink_source(decoded: Decoded) -> PreparedSource:
     """The upright sRGB image at the largest size needed. The first downscale of an 8-bit
-    image runs in bands of rows (the same Lanczos result, a fraction of the working memory)
+    image runs in bands of rows (the same result, a fraction of the working memory)
     and frees the full-size decode before the colour steps."""
     im, info, top = decoded.image, decoded.info, decoded.top
     decoded.image = None  # the caller's Decoded no longer holds the full-size pixels
@@ -153,8 +150,8 @@ BAND_ROWS = 256  # output rows per band of the first downscale
 
 
 def _banded_resize(im: Image.Image, stored: tuple[int, int]) -> Image.Image:
-    """``im`` resized (Lanczos) to ``stored`` band by band: each band's box reads the source
-    rows its filter needs, so the result equals one resize(), without its full-height
+    """``im`` shrunk (resampling.shrink) to ``stored`` band by band: each band's box reads the
+    source rows its filter needs, so the result equals one shrink(), without its full-height
     intermediate. Other modes, or no downscale, are left to normalize()."""
     if im.mode not in ("L", "LA", "RGB", "RGBA") or stored == im.size:
         return im
@@ -163,14 +160,10 @@ def _banded_resize(im: Image.Image, stored: tuple[int, int]) -> Image.Image:
     out = Image.new(im.mode, stored)
     out.info = dict(im.info)  # the orientation and colour profile normalize() reads
     scale = im.height / stored[1]
-    gap = 3.0 if im.width >= 3 * stored[0] else None  # as normalize() resizes
     for top in range(0, stored[1], BAND_ROWS):
         bottom = min(top + BAND_ROWS, stored[1])
         box = (0, top * scale, im.width, bottom * scale)
-        band = im.resize(
-            (stored[0], bottom - top), Image.Resampling.LANCZOS, box=box, reducing_gap=gap
-        )
-        out.paste(band, (0, top))
+        out.paste(shrink(im, (stored[0], bottom - top), box=box), (0, top))
     return out
 
 
@@ -226,7 +219,7 @@ def _render_crop(
         return
     left, top, right, bottom = job.box
     box = (left * image.width, top * image.height, right * image.width, bottom * image.height)
-    first = image.resize(sizes[0], RESAMPLE, box=box, reducing_gap=REDUCING_GAP)
+    first = shrink(image, sizes[0], box=box)
     for resized in resize_ladder(first, sizes):
         for fmt, options in outputs.items():
             if (resized.width, resized.height, fmt) not in job.outputs:
