@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from . import queues
 from .models import Decision
 
 DECISION_VERDICTS = (Decision.Verdict.APPROVE, Decision.Verdict.REJECT)
@@ -31,21 +32,18 @@ class QueueStats:
 QUEUE_COUNT_CAP = 10_000  # a queue's length is counted up to here, then shown as "10000+"
 
 
-def _head(queue: QuerySet, since_field: str) -> tuple[int, datetime | None]:
-    """(bounded length, oldest ``since_field``): two index walks, never a whole-table count."""
-    length = queue.order_by().values("pk")[: QUEUE_COUNT_CAP + 1].count()
+def queue_stats(queue: QuerySet) -> QueueStats:
+    """The numbers of one review queue (a moderation.queues queryset): its length counted up
+    to QUEUE_COUNT_CAP (queues.bounded_count: one walk of the queue's index), its oldest item,
+    and the last day's decisions."""
+    now = timezone.now()
+    length, capped = queues.bounded_count(queue, QUEUE_COUNT_CAP)
     oldest = (
-        queue.filter(**{f"{since_field}__isnull": False})
-        .order_by(since_field)
-        .values_list(since_field, flat=True)
+        queue.filter(queued_at__isnull=False)
+        .order_by("queued_at")
+        .values_list("queued_at", flat=True)
         .first()
     )
-    return length, oldest
-
-
-def queue_stats(queue: QuerySet, since_field: str = "queued_at") -> QueueStats:
-    now = timezone.now()
-    length, oldest = _head(queue, since_field)
     day = Decision.objects.filter(created_at__gte=now - timedelta(hours=24))
     counts = day.aggregate(
         decided=Count("pk", filter=Q(verdict__in=DECISION_VERDICTS)),
@@ -61,11 +59,11 @@ def queue_stats(queue: QuerySet, since_field: str = "queued_at") -> QueueStats:
     )
     decided = counts["decided"]
     return QueueStats(
-        length=min(length, QUEUE_COUNT_CAP),
+        length=length,
         oldest_since=oldest,
         decisions_last_hour=counts["last_hour"],
         decisions_per_hour_24h=round(decided / 24, 1),
         rejection_rate_24h=(counts["rejected"] / decided) if decided else None,
         human_decisions_24h=counts["human"],
-        length_capped=length > QUEUE_COUNT_CAP,
+        length_capped=capped,
     )
