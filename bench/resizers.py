@@ -63,11 +63,11 @@ def direct(im: Image.Image, sizes: Sizes, resample=LANCZOS) -> list[Image.Image]
     return [im.resize(size, resample, reducing_gap=2.0) for size in sizes]
 
 
-def ancestor(im: Image.Image, sizes: Sizes) -> list[Image.Image]:
+def ancestor(im: Image.Image, sizes: Sizes, resample=LANCZOS) -> list[Image.Image]:
     out: list[Image.Image] = []
     for size in sizes:
         parent = next((o for o in reversed(out) if o.width >= 2 * size[0]), im)
-        out.append(parent.resize(size, LANCZOS, reducing_gap=2.0))
+        out.append(parent.resize(size, resample, reducing_gap=2.0))
     return out
 
 
@@ -83,11 +83,7 @@ def ladder(im: Image.Image, sizes: Sizes) -> list[Image.Image]:
 
 
 def ancestor_bicubic(im: Image.Image, sizes: Sizes) -> list[Image.Image]:
-    out: list[Image.Image] = []
-    for size in sizes:
-        parent = next((o for o in reversed(out) if o.width >= 2 * size[0]), im)
-        out.append(parent.resize(size, BICUBIC, reducing_gap=2.0))
-    return out
+    return ancestor(im, sizes, BICUBIC)
 
 
 STRATEGIES: dict[str, Callable[[Image.Image, Sizes], list[Image.Image]]] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from aiassets import paging
 from aiassets.models import Asset, ModerationStatus
 
 from .models import Decision, Escalation
@@ -36,8 +37,7 @@ def bounded_count(queue: QuerySet, cap: int) -> tuple[int, bool]:
 
     Ordered by the index's second column, so PostgreSQL walks ``asset_queue_idx`` and stops
     at the LIMIT (unordered, it bitmap-scans every row of the status first)."""
-    n = queue.order_by("queued_at").values("pk")[: cap + 1].count()
-    return min(n, cap), n > cap
+    return paging.bounded_count(queue.order_by("queued_at"), cap)
 
 
 def annotate(qs: QuerySet) -> QuerySet:

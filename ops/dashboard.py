@@ -54,9 +54,10 @@ class OpenQueue:
     per_hour: dict[datetime, int]
 
     def at(self, moment: datetime) -> tuple[int, float]:
-        """(of today's waiting items, how many had entered by ``moment``; the oldest one's wait
-        then in seconds). Items of the window count from the start of their hour; the hours
-        are bucket boundaries, so a bucket's end counts exactly what entered before it."""
+        """(of the items waiting now, how many had entered review by ``moment``; the oldest
+        one's wait at ``moment`` in seconds). Items of the window count from the start of
+        their hour; the hours are bucket boundaries, so a bucket's end counts exactly what
+        entered before it."""
         later = sum(n for hour, n in self.per_hour.items() if hour >= moment)
         count = self.total - later
         if not count or self.oldest is None or self.oldest > moment:

@@ -17,7 +17,12 @@ from .text import c2pa_summary as _c2pa_summary
 from .text import clip as _clip
 from .text import pretty as _pretty
 
-HEALTH_STATUSES = ("ready", "pending", "deferred", "failed")
+HEALTH_STATUSES = (
+    Variant.Status.READY,
+    Variant.Status.PENDING,
+    Variant.Status.DEFERRED,
+    Variant.Status.FAILED,
+)
 
 
 def with_health_counts(qs: QuerySet) -> QuerySet:

@@ -41,6 +41,19 @@ def no_exists():
         yield
 
 
+def listed_prefixes(monkeypatch) -> list[str]:
+    """The prefixes S3 is listed under from now on (the real listing still runs)."""
+    prefixes: list[str] = []
+    original = listing._s3_keys
+
+    def spy(store, prefix):
+        prefixes.append(prefix)
+        return original(store, prefix)
+
+    monkeypatch.setattr(listing, "_s3_keys", spy)
+    return prefixes
+
+
 def test_missing_merges_two_sorted_streams():
     expected = [("a/1", 1), ("a/2", 2), ("b/1", 3), ("c/9", 4)]
     listed = ["a/0", "a/2", "b/1", "b/2", "z"]
@@ -127,14 +140,7 @@ def test_s3_reconcile_pages_through_the_listing(s3, ingest_now, monkeypatch):
     asset = ingest_now(images.png(640, 480, seed=6)).asset
     victim = asset.variants.get(width=320, format="avif")
     s3.delete_object(Bucket="test-variants", Key=victim.key)
-    pages = []
-    original = listing._s3_keys
-
-    def spy(store, prefix):
-        pages.append(prefix)
-        return original(store, prefix)
-
-    monkeypatch.setattr(listing, "_s3_keys", spy)
+    pages = listed_prefixes(monkeypatch)
     with no_exists():
         assert "1 missing file(s)" in run("--dry-run")
     assert pages == ["variants/"]
@@ -155,14 +161,7 @@ def test_s3_chunks_in_id_order_meet_the_one_listing(s3, ingest_now, monkeypatch)
         row = asset.variants.get(width=320, format="jpeg")
         s3.delete_object(Bucket="test-variants", Key=row.key)
         victims.append(row.key)
-    prefixes = []
-    original = listing._s3_keys
-
-    def spy(store, prefix):
-        prefixes.append(prefix)
-        return original(store, prefix)
-
-    monkeypatch.setattr(listing, "_s3_keys", spy)
+    prefixes = listed_prefixes(monkeypatch)
     with no_exists():
         assert "2 missing file(s)" in run("--dry-run")
     assert prefixes == ["variants/"]

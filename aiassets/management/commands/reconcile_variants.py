@@ -1,7 +1,8 @@
 """Find variants that are missing, failed, stuck in pending or whose file vanished; rebuild them.
 
-Assets are read in chunks in id order: per chunk one query for their rows and one for their
-provenance (renditions.plan_many), so the number of queries grows with N / CHUNK only.
+Assets are read in chunks (in the order the file check below needs): per chunk one query for
+their rows and one for their provenance (renditions.plan_many), so the number of queries
+grows with N / CHUNK only.
 
 Files are checked in bulk, with no per-file existence call, against the ready rows already
 read for the plan (no second query, no database sort). A key starts ``variants/<asset id>/``:
