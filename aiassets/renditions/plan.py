@@ -26,6 +26,7 @@ from .. import formats, imaging, storage
 from ..imaging import crops
 from ..models import Asset, Variant
 from ..signals import renditions_retiring
+from . import inventory
 from .spec import Inputs, Spec, options_for, spec_for
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ class Plan:
     @functools.cached_property  # a Plan is shared by alike assets in plan_many()
     def wanted(self) -> set[tuple[int, str, str]]:
         return {(s.width, s.format, s.recipe) for s in self.specs}
+
+    @functools.cached_property
+    def signatures(self) -> frozenset[str]:
+        """``wanted`` as inventory signatures: what the healing walk compares rows with."""
+        return frozenset(inventory.signature(*wanted) for wanted in self.wanted)
 
 
 def plan(asset: Asset, inputs: Inputs | None = None) -> Plan:

@@ -20,13 +20,13 @@ assets' rebuilt files included).
 from __future__ import annotations
 
 import re
-from collections import namedtuple
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.models import Q
 from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from aiassets import jobhealth, listing, renditions, storage
 from aiassets.models import Asset, Variant
+from aiassets.renditions import inventory
 
 CHUNK = 500
 DURATION = re.compile(r"^(\d+)([mhd])$")
@@ -49,21 +50,6 @@ def parse_since(value: str) -> datetime:
     if moment is None:
         raise CommandError(f"--since {value!r}: give a date, a datetime or e.g. 6h, 2d")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-
-
-Row = namedtuple(
-    "Row", ["pk", "asset_id", "width", "format", "recipe", "status", "updated_at", "key"]
-)
-
-
-def rows_by_asset(asset_ids: list) -> dict[object, list[Row]]:
-    """The variant rows of these assets as light tuples (no model instances), by asset id."""
-    found: dict[object, list[Row]] = {}
-    values = Variant.objects.filter(asset_id__in=asset_ids).order_by().values_list(*Row._fields)
-    for values_row in values:
-        row = Row(*values_row)
-        found.setdefault(row.asset_id, []).append(row)
-    return found
 
 
 class Command(BaseCommand):
@@ -108,11 +94,11 @@ class Command(BaseCommand):
             elif not self.by_folder:
                 listed = listing.keys(self.files, storage.VARIANTS_PREFIX)
                 self.diff = listing.SortedDiff(listed)
-        for asset, rows, missing_rows, lost in self.checked_assets():
-            wanted = heal.pop(asset.pk, lost) + self.unhealthy(rows)
+        for asset, missing_rows, trouble, lost in self.checked_assets():
+            wanted = heal.pop(asset.pk, []) + self.unhealthy(trouble)
             self.totals["missing_rows"] += missing_rows
-            if wanted or missing_rows:
-                self.rebuild(asset, wanted)
+            if wanted or lost or missing_rows:
+                self.rebuild(asset, wanted, lost)
         for asset in Asset.objects.filter(pk__in=list(heal)):  # outside --since's asset window
             self.rebuild(asset, heal[asset.pk])  # built since, of an asset created before
         if not opts["dry_run"] and not opts["sync"]:
@@ -139,27 +125,23 @@ class Command(BaseCommand):
             heal.setdefault(asset_id, []).append(pk)
         return heal
 
-    def missing_files(self, rows: dict[object, list[Row]]) -> dict[object, list[int]]:
-        """This chunk's ready rows whose file the listing lacks: {asset id: [row pk]}."""
+    def missing_files(self, stock: dict[object, inventory.Stock]) -> dict[object, list[str]]:
+        """The keys of this chunk's ready rows that the listing lacks, by asset id."""
         if self.opts["skip_file_check"] or self.opts["since"]:
             return {}
-        ready = {
-            asset_id: sorted((r.key, r) for r in found if r.status == Variant.Status.READY)
-            for asset_id, found in rows.items()
-        }
+        lost: dict[object, list[str]] = {}
         if self.by_folder:  # each asset's own folder
-            found = (
-                missing
-                for asset_id, expected in ready.items()
-                if expected
-                for missing in listing.missing(expected, self.folder(asset_id))
-            )
+            for asset_id, found in stock.items():
+                if found.ready_keys:
+                    listed = set(self.folder(asset_id))
+                    gone = [key for key in found.ready_keys if key not in listed]
+                    if gone:
+                        lost[asset_id] = gone
         else:  # the one listing, taken up where the last chunk left it
-            found = self.diff.missing(sorted(item for items in ready.values() for item in items))
-        lost: dict[object, list[int]] = {}
-        for _key, row in found:
-            self.totals["missing_files"] += 1
-            lost.setdefault(row.asset_id, []).append(row.pk)
+            expected = sorted((key, aid) for aid, got in stock.items() for key in got.ready_keys)
+            for key, asset_id in self.diff.missing(expected):
+                lost.setdefault(asset_id, []).append(key)
+        self.totals["missing_files"] += sum(map(len, lost.values()))
         return lost
 
     def folder(self, asset_id: object) -> Iterator[str]:
@@ -192,33 +174,33 @@ class Command(BaseCommand):
             bar.update(len(chunk))
         bar.close()
 
-    def checked_assets(self) -> Iterator[tuple[Asset, list, int, list[int]]]:
-        """Each asset, its planned rows (tuples, or Variants once created), how many planned
-        rows it lacked and its ready rows whose file is missing. Per chunk: one plan query
-        (plan_many), one rows query."""
+    def checked_assets(self) -> Iterator[tuple[Asset, int, list[inventory.Trouble], list[str]]]:
+        """Each asset, how many planned rows it lacked, its planned rows in trouble and the
+        keys of its ready rows whose file is missing. Per chunk: one plan query (plan_many)
+        and one grouped rows query (inventory.stock_of)."""
+        nothing = inventory.Stock()
         for chunk in self.asset_chunks():
             plans = renditions.plan_many(chunk)
-            rows = rows_by_asset([asset.pk for asset in chunk])
-            lost = self.missing_files(rows)
+            stock = inventory.stock_of([asset.pk for asset in chunk], self.cutoff)
+            lost = self.missing_files(stock)
             for asset in chunk:
                 self.totals["assets"] += 1
-                planned = plans[asset.pk].wanted
-                existing = rows.get(asset.pk, [])
-                missing_rows = len(planned - {(r.width, r.format, r.recipe) for r in existing})
-                files = lost.get(asset.pk, [])
+                planned = plans[asset.pk].signatures
+                found = stock.get(asset.pk, nothing)
+                missing_rows = len(planned - found.signatures)
                 if missing_rows and not self.opts["dry_run"]:
-                    yield asset, renditions.ensure_rows(asset), missing_rows, files
-                else:
-                    kept = [r for r in existing if (r.width, r.format, r.recipe) in planned]
-                    yield asset, kept, missing_rows, files
+                    rows = renditions.ensure_rows(asset)
+                    found = inventory.stock_from_rows(rows, self.cutoff)
+                trouble = [t for t in found.trouble if t.signature in planned]
+                yield asset, missing_rows, trouble, lost.get(asset.pk, [])
 
-    def unhealthy(self, rows: list) -> list[int]:
+    def unhealthy(self, rows: list[inventory.Trouble]) -> list[int]:
         heal: list[int] = []
         for v in rows:
             if v.status == Variant.Status.FAILED:
                 self.totals["failed"] += 1
                 heal.append(v.pk)
-            elif v.status == Variant.Status.PENDING and v.updated_at < self.cutoff:
+            elif v.stale:
                 self.totals["stale"] += 1
                 heal.append(v.pk)
             elif v.status == Variant.Status.DEFERRED:
@@ -227,13 +209,13 @@ class Command(BaseCommand):
                     heal.append(v.pk)
         return heal
 
-    def rebuild(self, asset: Asset, heal: list[int]) -> None:
+    def rebuild(self, asset: Asset, heal: list[int], lost: list[str] = ()) -> None:
+        """Re-queue the rows ``heal`` (pks) and ``lost`` (keys of files gone) of ``asset``."""
         self.totals["rebuilt"] += 1
         if self.opts["dry_run"]:
             return
-        Variant.objects.filter(pk__in=heal).update(
-            status=Variant.Status.PENDING, attempts=0, error="", updated_at=timezone.now()
-        )
+        rows = Variant.objects.filter(Q(pk__in=heal) | Q(asset=asset, key__in=lost))
+        rows.update(status=Variant.Status.PENDING, attempts=0, error="", updated_at=timezone.now())
         if self.opts["sync"]:
             renditions.build(asset.id)
         else:
