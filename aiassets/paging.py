@@ -9,10 +9,14 @@ a filter through another table (the model, a tag) visits each counted asset's ro
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
+
+from .urlcache import reverse_ids
 
 DEFAULT_CAP = 1_000
 
@@ -48,7 +52,15 @@ class BoundedPaginator(Paginator):
 
 class BoundedChangeList(ChangeList):
     """A changelist that never counts the whole table, and says nothing about a "full" count
-    when nothing narrows the list (the list then *is* the full result)."""
+    when nothing narrows the list (the list then *is* the full result). Its rows' links are
+    filled in from one reverse() (urlcache), not resolved a row at a time."""
+
+    def url_for_result(self, result: Model) -> str:
+        pk = getattr(result, self.pk_attname)
+        if not isinstance(pk, uuid.UUID | int):
+            return super().url_for_result(result)
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
+        return reverse_ids(name, pk, current_app=self.model_admin.admin_site.name)
 
     def get_results(self, request) -> None:
         super().get_results(request)

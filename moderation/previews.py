@@ -15,11 +15,11 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from aiassets import formats, storage
 from aiassets.models import Asset, Variant
+from aiassets.urlcache import reverse_ids
 
 from .permissions import can_decide, can_take_down
 
@@ -61,8 +61,8 @@ def image_url(asset: Asset, width: int = 960) -> str:
         found = Asset.objects.filter(pk=asset.pk).annotate(p=preview_pk(OuterRef("pk"), width))
         pk = found.values_list("p", flat=True).first()
     if pk is None:
-        return reverse("moderation:preview_original", args=[asset.pk])
-    return reverse("moderation:preview_variant", args=[asset.pk, pk])
+        return reverse_ids("moderation:preview_original", asset.pk)
+    return reverse_ids("moderation:preview_variant", asset.pk, pk)
 
 
 def may_preview(user) -> bool:

@@ -24,6 +24,7 @@ from .grouping import (
     add_tags,
     add_to_collection,
 )
+from .rowcheckbox import PlainCheckboxMixin
 from .upload import AssetUploadForm
 from .views import AssetViews
 
@@ -59,7 +60,14 @@ class FormatFilter(admin.SimpleListFilter):
 
 
 @admin.register(Asset)
-class AssetAdmin(AssetColumns, GroupingColumns, AssetViews, BoundedListMixin, admin.ModelAdmin):
+class AssetAdmin(  # bounded counts and plain row checkboxes (issue 16)
+    AssetColumns,
+    GroupingColumns,
+    AssetViews,
+    BoundedListMixin,
+    PlainCheckboxMixin,
+    admin.ModelAdmin,
+):
     list_display = [
         "thumbnail",
         "__str__",

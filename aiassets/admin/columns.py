@@ -8,11 +8,11 @@ from functools import partial
 from django.contrib import admin
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from .. import extraction, renditions
 from ..models import Asset, Provenance, Variant
+from ..urlcache import reverse_ids
 from .text import c2pa_summary as _c2pa_summary
 from .text import clip as _clip
 from .text import pretty as _pretty
@@ -53,7 +53,7 @@ class AssetColumns:
         return format_html(
             '<img src="{}" alt="" width="80" height="{}" loading="lazy" '
             'style="object-fit:cover;background:{};border-radius:4px">',
-            reverse("admin:aiassets_asset_preview", args=[obj.pk]),
+            reverse_ids("admin:aiassets_asset_preview", obj.pk),
             max(1, round(80 * obj.height / obj.width)),
             obj.dominant_color or "#ddd",
         )
@@ -62,7 +62,7 @@ class AssetColumns:
     def preview(self, obj: Asset) -> str:
         return format_html(
             '<img src="{}" alt="{}" style="max-width:320px;max-height:320px;background:{}">',
-            reverse("admin:aiassets_asset_preview", args=[obj.pk]),
+            reverse_ids("admin:aiassets_asset_preview", obj.pk),
             obj.default_alt(),
             obj.dominant_color or "#ddd",
         )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from aiassets.admin.rowcheckbox import PlainCheckboxMixin
 from aiassets.models import Asset
 from aiassets.paging import BoundedListMixin
 
@@ -51,7 +52,7 @@ def relevant_top_score(classifications: list[Classification]) -> tuple[str, floa
     return best
 
 
-class QueueAdmin(BoundedListMixin, admin.ModelAdmin):  # bounded counts (issue 16)
+class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # scale: issue 16
     queue: Callable[[QuerySet], QuerySet] = staticmethod(queues.needs_review)
     offers_next = True
     grid_decisions: tuple[str, ...] = ("approve", "reject")  # what grid mode offers

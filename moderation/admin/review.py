@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from aiassets.models import Asset, FaceRedaction, ModerationStatus, Provenance
+from aiassets.urlcache import reverse_ids
 
 from .. import claims, conf, policy, previews, workflow
 from ..forms import ReasonFields
@@ -51,7 +52,7 @@ def changelist_url(model_admin: admin.ModelAdmin) -> str:
 
 def change_url(model_admin: admin.ModelAdmin, pk: Any) -> str:
     opts = model_admin.opts
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+    return reverse_ids(f"admin:{opts.app_label}_{opts.model_name}_change", pk)
 
 
 def forbidden() -> HttpResponse:
