@@ -266,8 +266,10 @@ class Asset(models.Model):
     ) -> list[tuple[float, float, float, float]]:
         """The face boxes to pixelate in variants: empty unless redaction is in force.
 
-        ``provenance``: the asset's Provenance (with its model) or None when it has none, when
-        the caller has read it already (batched plans); by default it is read when needed."""
+        ``provenance``: the asset's Provenance (with its model; or anything with
+        ``model.redact_faces``, as renditions.spec.ProvenanceFacts) or None when it has none,
+        when the caller has read it already (batched plans); by default it is read when
+        needed."""
         if not self.faces or self.face_redaction == FaceRedaction.KEEP:
             return []
         if self.face_redaction == FaceRedaction.INHERIT:
@@ -436,9 +438,14 @@ class Provenance(models.Model):
 
     @property
     def prompt_is_public(self) -> bool:
-        if self.prompt_visibility == PromptVisibility.INHERIT:
-            return self.model.prompts_public_by_default
-        return self.prompt_visibility == PromptVisibility.PUBLIC
+        return self.prompt_public(self.prompt_visibility, self.model.prompts_public_by_default)
+
+    @staticmethod
+    def prompt_public(visibility: str, model_default: bool) -> bool:
+        """Whether a prompt is public, given its visibility and its model's default."""
+        if visibility == PromptVisibility.INHERIT:
+            return model_default
+        return visibility == PromptVisibility.PUBLIC
 
 
 class Variant(models.Model):
