@@ -207,3 +207,22 @@ def test_batched_plan_is_the_plan(population):
     batched = renditions.plan_many(fresh)
     for asset in fresh:
         assert batched[asset.pk].specs == renditions.plan(asset).specs
+
+
+def test_rows_are_read_grouped_per_asset_and_only_planned_trouble_counts(ingest_now):
+    """inventory.stock_of folds each asset's rows into one row; a failed row the plan no
+    longer wants is not healed (its replacement is a missing row)."""
+    from aiassets.renditions import inventory
+
+    asset = ingest_now(images.png(640, 480, seed=11)).asset
+    n = asset.variants.count()
+    old = asset.variants.get(width=320, format="jpeg")
+    Variant.objects.filter(pk=old.pk).update(recipe="0bsolete", status="failed")
+    stuck = asset.variants.get(width=320, format="webp")
+    Variant.objects.filter(pk=stuck.pk).update(status="deferred")
+    stock = inventory.stock_of([asset.pk], timezone.now())[asset.pk]
+    assert len(stock.signatures) == n and len(stock.ready_keys) == n - 2
+    assert {(t.pk, t.status) for t in stock.trouble} == {(old.pk, "failed"), (stuck.pk, "deferred")}
+    assert "320:jpeg:0bsolete" in stock.signatures
+    out = run("--dry-run")
+    assert "1 missing row(s), 0 missing file(s), 0 failed, 0 stuck pending, 1 deferred" in out
