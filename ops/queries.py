@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncHour
+from django.utils import timezone
 
 from aiassets.models import Asset, BuildLog, ModerationStatus, Variant
 from delivery.models import PurgeRequest
@@ -25,6 +27,7 @@ from . import rollups
 
 IN_REVIEW = ModerationStatus.IN_REVIEW
 SETTLING_VERDICTS = (Decision.Verdict.APPROVE, Decision.Verdict.REJECT)
+HOUR_CACHE_SECONDS = 3600  # completed hours' counts (_past_and_current), until the hour ends
 
 
 def _entered_review(asset_ref: str, before_ref: str | None = None) -> Subquery:
@@ -119,15 +122,37 @@ def _per_hour(rows: QuerySet, field: str, *by: str) -> Counter[tuple]:
     return Counter({tuple(key): n for *key, n in grouped})
 
 
+def _hour_start(now: datetime) -> datetime:
+    """The start of the current local hour (the dashboard's last, partial bucket)."""
+    local = timezone.localtime(now)
+    return local.replace(minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+
+
+def _past_and_current(name: str, rows: QuerySet, field: str, since: datetime, *by: str):
+    """``_per_hour`` of rows stamped when they were written (``created_at``): the completed
+    hours since ``since`` are counted once and cached until the hour ends (no row can join
+    an hour that is over; a deletion shows from the next hour), the current hour every time.
+    A view of the dashboard then counts one hour of events, not a week of them."""
+    top = _hour_start(timezone.now())
+    zone = timezone.get_current_timezone_name()
+    key = f"ops:per-hour:{name}:{zone}:{since.isoformat()}:{top.isoformat()}:{'/'.join(by)}"
+    past = cache.get(key)
+    if past is None:
+        window = {f"{field}__gte": since, f"{field}__lt": top}
+        past = _per_hour(rows.filter(**window), field, *by)
+        cache.set(key, past, timeout=HOUR_CACHE_SECONDS)
+    return past + _per_hour(rows.filter(**{f"{field}__gte": max(top, since)}), field, *by)
+
+
 def ingests_per_hour(since: datetime) -> Counter[tuple]:
     """{(hour,): assets created in that hour} since ``since``."""
-    return _per_hour(Asset.objects.filter(created_at__gte=since), "created_at")
+    return _past_and_current("ingests", Asset.objects.all(), "created_at", since)
 
 
 def settling_per_hour(since: datetime) -> Counter[tuple]:
     """{(hour, verdict): approvals or rejections in that hour} since ``since``."""
-    decided = Decision.objects.filter(created_at__gte=since, verdict__in=SETTLING_VERDICTS)
-    return _per_hour(decided, "created_at", "verdict")
+    decided = Decision.objects.filter(verdict__in=SETTLING_VERDICTS)
+    return _past_and_current("settling", decided, "created_at", since, "verdict")
 
 
 def build_times(since: datetime, limit: int) -> list[tuple[datetime, float]]:

@@ -74,3 +74,14 @@ def make_asset(created_at: datetime | None = None, **fields) -> Asset:
         created_at=created_at or timezone.now(),
         **fields,
     )
+
+
+@pytest.fixture(autouse=True)
+def fresh_hour_counts():
+    """The dashboard caches completed hours' counts (ops.queries._past_and_current); every
+    test here seeds its own past, so each starts without another test's counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

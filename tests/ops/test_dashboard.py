@@ -199,6 +199,7 @@ def test_linked_from_the_admin_index(staff_client):
 
 
 def test_a_fixed_number_of_queries(staff_client, seeded):
+    staff_client.get(URL)  # the completed hours' counts are cached from here on
     with CaptureQueriesContext(connection) as few:
         staff_client.get(URL)
     now = timezone.now()
@@ -232,3 +233,22 @@ def test_hour_counts_grouped_in_the_database_land_in_local_buckets(zone):
     assert tiles["Ingested (24 h)"] == "2"
     assert sum(by_hour) == 2
     assert by_day[-1] == 1 and by_day[-2] == 2 and by_day[-4] == 1
+
+
+def test_completed_hours_are_counted_once_and_the_current_hour_every_time(
+    django_assert_num_queries,
+):
+    """The week's completed hours come from the cache after the first view; the current
+    hour is counted live, so a new ingest shows at once."""
+    from ops import queries
+
+    since = timezone.now() - timedelta(days=2)
+    for _ in range(3):
+        make_asset(created_at=timezone.now() - timedelta(hours=5))
+    first = queries.ingests_per_hour(since)
+    with django_assert_num_queries(1):  # the current hour only
+        again = queries.ingests_per_hour(since)
+    assert again == first and sum(first.values()) == 3
+    make_asset()
+    make_asset()
+    assert sum(queries.ingests_per_hour(since).values()) == 5

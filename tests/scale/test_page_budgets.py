@@ -38,7 +38,9 @@ BUDGETS = {  # page -> most queries it may make (session and user lookups includ
     "queue_needs_review": 10,
     "queue_auto_rejected": 10,
     "review_page": 14,
-    "dashboard": 13,  # rollup watermark first (ops.rollups._tail); the queue as two counts
+    # Rollup watermark first (ops.rollups._tail); the queue as two counts; +2 on a view that
+    # counts the completed hours of ingests and decisions (cached until the hour ends).
+    "dashboard": 15,
     "metrics": 7,  # likewise
     "api_get": 6,  # +2: tags and collections
     # The list: token, two index walks, then variants, tags and collections for the page.
