@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from aiassets import paging
+
 from . import queues
 from .models import Decision
 
@@ -29,15 +31,18 @@ class QueueStats:
         return timezone.now() - self.oldest_since if self.oldest_since else None
 
 
-QUEUE_COUNT_CAP = 10_000  # a queue's length is counted up to here, then shown as "10000+"
+# A queue's length is counted up to here, then shown as "1000+": the change list's own cap,
+# so the list's count serves as the header's (the ops dashboard has the exact total).
+QUEUE_COUNT_CAP = paging.DEFAULT_CAP
 
 
-def queue_stats(queue: QuerySet) -> QueueStats:
+def queue_stats(queue: QuerySet, length: tuple[int, bool] | None = None) -> QueueStats:
     """The numbers of one review queue (a moderation.queues queryset): its length counted up
     to QUEUE_COUNT_CAP (queues.bounded_count: one walk of the queue's index), its oldest item,
-    and the last day's decisions."""
+    and the last day's decisions. ``length``: (count, capped) when the caller has counted the
+    queue already (the change list's paginator, showing the whole queue)."""
     now = timezone.now()
-    length, capped = queues.bounded_count(queue, QUEUE_COUNT_CAP)
+    length, capped = length or queues.bounded_count(queue, QUEUE_COUNT_CAP)
     oldest = (
         queue.filter(queued_at__isnull=False)
         .order_by("queued_at")

@@ -141,16 +141,27 @@ def _linked(cl: ChangeList, name: object, is_first: bool) -> bool:
 
 
 def _link(cl: ChangeList, content: Cell) -> Cell:
-    """Wrap a cell's content in the link to the object's change page."""
+    """Wrap a cell's content in the link to the object's change page, the list's filters
+    kept in it (add_preserved_filters, worked out on the first row and reused: every row's
+    change URL is the same route, so the same query string follows it)."""
     context = {"preserved_filters": cl.preserved_filters, "opts": cl.opts}
+    suffix: list[str | None] = []  # learnt on the first row
+
+    def url_of(obj: Any) -> str:
+        url = cl.url_for_result(obj)
+        if not suffix:
+            kept = add_preserved_filters(context, url)
+            suffix.append(kept[len(url) :] if kept.startswith(url) and "?" not in url else None)
+        if suffix[0] is None:  # not a plain suffix: ask for every row
+            return add_preserved_filters(context, url)
+        return url + suffix[0]
 
     def linked(obj: Any) -> str:
         try:
-            url = cl.url_for_result(obj)
+            url = url_of(obj)
         except NoReverseMatch:
             return content(obj)
-        url = escape(add_preserved_filters(context, url))
-        return f'<a href="{url}">{content(obj)}</a>'
+        return f'<a href="{escape(url)}">{content(obj)}</a>'
 
     return linked
 

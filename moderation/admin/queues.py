@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import partial
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
@@ -166,7 +167,6 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
     # --- changelist with stats, and "review next" -----------------------------------------
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         extra = {
-            "queue_stats": stats.queue_stats(self.queue(Asset.objects.all())),
             "next_url": (
                 reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_next")
                 if self.offers_next
@@ -174,7 +174,20 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
             ),
             "grid_url": grid.grid_url(self) if self.grid_decisions else None,
         }
-        return super().changelist_view(request, {**(extra_context or {}), **extra})
+        response = super().changelist_view(request, {**(extra_context or {}), **extra})
+        context = getattr(response, "context_data", None)
+        if context is not None and "cl" in context:  # not a redirect or an action's reply
+            queue = self.queue(Asset.objects.all())
+            context["queue_stats"] = stats.queue_stats(queue, self.whole_queue_count(context["cl"]))
+        return response
+
+    @staticmethod
+    def whole_queue_count(cl: ChangeList) -> tuple[int, bool] | None:
+        """The list's bounded count, when the list is the whole queue (no filter, no search):
+        the header then needs no count of its own."""
+        if cl.has_active_filters or cl.query:
+            return None
+        return cl.paginator.count, cl.paginator.capped
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aiassets.models import Asset
@@ -395,3 +397,20 @@ def test_queued_by_backfill_reads_the_latest_status_change(moderator, make_asset
     got = dict(Asset.objects.values_list("pk", "queued_by"))
     assert got[by_model.pk] == "classifier" and got[by_human.pk] == "user"
     assert got[untouched.pk] == ""
+
+
+def test_the_header_counts_the_whole_queue_once_even_when_the_list_is_searched(
+    as_user, moderator, make_asset
+):
+    """Unfiltered, the list's bounded count is the header's length (no second count); a
+    search narrows the list, never the header."""
+    for _ in range(3):
+        make_asset("in_review")
+    client = as_user(moderator)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(queue_url()).content.decode()
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*) FROM (" in q["sql"]]
+    assert len(counts) == 1, counts
+    assert dict(re.findall(r'data-stat="([\w-]+)">([^<]*)<', html))["length"] == "3"
+    searched = client.get(queue_url() + "?q=nothing-matches-this").content.decode()
+    assert dict(re.findall(r'data-stat="([\w-]+)">([^<]*)<', searched))["length"] == "3"

@@ -35,8 +35,8 @@ BUDGETS = {  # page -> most queries it may make (session and user lookups includ
     "admin_assets_model": 8,
     "admin_assets_tag": 8,
     "admin_assets_collection": 8,
-    "queue_needs_review": 10,
-    "queue_auto_rejected": 10,
+    "queue_needs_review": 9,  # the header takes the list's count (no second count)
+    "queue_auto_rejected": 9,
     "review_page": 14,
     # Rollup watermark first (ops.rollups._tail); the queue as two counts; +2 on a view that
     # counts the completed hours of ingests and decisions (cached until the hour ends).
