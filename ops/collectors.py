@@ -67,7 +67,7 @@ def decisions(snap: rollups.Snapshot) -> list[Metric]:
 
 def review(snap: rollups.Snapshot) -> list[Metric]:
     now = timezone.now()
-    length, oldest = queries.review_queue()
+    length, oldest = queries.review_queue(snap)
     exits = queries.review_exits(now - WINDOW, MAX_WINDOW_ROWS)
     return [
         GaugeMetricFamily(

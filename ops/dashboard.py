@@ -41,6 +41,7 @@ class Raw:
     purge_failures: list[datetime]
     review: list[tuple[datetime, datetime | None]]  # (entered, left): left review since then
     waiting: OpenQueue  # what is in review now, as counts
+    snapshot: rollups.Snapshot  # the rollups, read once
     truncated: list[str] = field(default_factory=list)
 
 
@@ -65,8 +66,8 @@ class OpenQueue:
         return count, (moment - self.oldest).total_seconds()
 
 
-def read_open_queue(since: datetime) -> OpenQueue:
-    total, oldest = queries.review_queue()
+def read_open_queue(since: datetime, snapshot: rollups.Snapshot) -> OpenQueue:
+    total, oldest = queries.review_queue(snapshot)
     per_hour = {hour: n for (hour,), n in queries.review_entries_per_hour(since).items()}
     return OpenQueue(total, oldest, per_hour)
 
@@ -82,6 +83,7 @@ def queue_load(moments: list[datetime], raw: Raw) -> list[tuple[int, float]]:
 
 
 def read(since: datetime, limit: int) -> Raw:
+    snapshot = rollups.snapshot()
     settled = queries.settling_per_hour(since)
     sources = {
         "builds": queries.build_times(since, limit),
@@ -95,7 +97,8 @@ def read(since: datetime, limit: int) -> Raw:
         builds=sources["builds"],
         purge_failures=sources["purge failures"],
         review=sources["review exits"],
-        waiting=read_open_queue(since),
+        waiting=read_open_queue(since, snapshot),
+        snapshot=snapshot,
         truncated=[name for name, rows in sources.items() if len(rows) >= limit],
     )
 
@@ -225,7 +228,7 @@ def tiles(now: datetime, day: Window, raw: Raw) -> list[tuple[str, str]]:
     rejected = in_day(raw.rejections)
     decided = in_day(raw.approvals) + rejected
     builds = sorted(s for t, s in raw.builds if t >= day.start)
-    variants = queries.variant_status_counts(rollups.snapshot())
+    variants = queries.variant_status_counts(raw.snapshot)
     purges = queries.purge_status_counts()
     return [
         ("In review now", str(waiting)),

@@ -46,16 +46,19 @@ def decision_counts(snapshot: rollups.Snapshot | None = None) -> Counter[tuple[s
     return (snapshot or rollups.snapshot()).decisions
 
 
-def review_queue() -> tuple[int, datetime | None]:
+def review_queue(snapshot: rollups.Snapshot | None = None) -> tuple[int, datetime | None]:
     """(items in review, when the longest-waiting one entered review).
 
-    Both from the index (moderation_status, queued_at): the stored ``queued_at`` is when the
-    asset entered review (moderation.models.Decision stamps it on every status change)."""
-    head = (
-        Asset.objects.filter(moderation_status=IN_REVIEW)
-        .order_by()
-        .aggregate(n=Count("pk"), oldest=Min("queued_at"))
-    )
+    The count from the assets-by-status rollup (exact: stored counts plus the changes not
+    folded yet) once it has been refreshed, else counted; the oldest is the first entry of
+    the index (moderation_status, queued_at): the stored ``queued_at`` is when the asset
+    entered review (moderation.models.Decision stamps it on every status change)."""
+    waiting = Asset.objects.filter(moderation_status=IN_REVIEW)
+    if snapshot is not None and snapshot.assets is not None:
+        n = snapshot.assets.get(IN_REVIEW, 0)
+        first = waiting.filter(queued_at__isnull=False).order_by("queued_at")
+        return n, first.values_list("queued_at", flat=True).first()
+    head = waiting.order_by().aggregate(n=Count("pk"), oldest=Min("queued_at"))
     return head["n"], head["oldest"]
 
 

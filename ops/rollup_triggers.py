@@ -1,7 +1,8 @@
-"""Database triggers that keep the variants-by-status rollup as rows change.
+"""Database triggers that keep the rollups of counted rows as they change: variants by status,
+assets by moderation status (``COUNTED``).
 
-Every statement that inserts, deletes or changes the status of variant rows appends its net
-change per status to ``ops_rollupdelta`` (insert-only: no hot counter row for build workers to
+Every statement that inserts, deletes or changes the counted column of such rows appends its
+net change per value to ``ops_rollupdelta`` (insert-only: no hot counter row for build workers to
 queue on). ``ops.rollups.refresh()`` folds those deltas into ``ops_rollup``: its cost follows
 the number of changes since the last refresh, not the number of rows.
 
@@ -18,49 +19,93 @@ counts in full once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-TABLE = "aiassets_variant"
-DELTAS = "ops_rollupdelta"
-NAME = "variants"  # ops.rollups.VARIANTS
-TRIGGERS = ("ops_variant_rollup_ins", "ops_variant_rollup_upd", "ops_variant_rollup_del")
+from django.apps import apps
+from django.db import models
 
-PG_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION ops_variant_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+DELTAS = "ops_rollupdelta"
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One rollup kept by triggers: rows of ``table`` counted by ``column``."""
+
+    name: str  # the rollup's name (ops.rollups.VARIANTS, ASSETS)
+    model: str  # "app_label.Model"
+    field: str  # the counted field
+    function: str  # the PostgreSQL function; its triggers are named after it
+
+    @property
+    def rows(self) -> type[models.Model]:
+        return apps.get_model(self.model)
+
+    @property
+    def table(self) -> str:
+        return self.rows._meta.db_table
+
+    @property
+    def column(self) -> str:
+        return self.rows._meta.get_field(self.field).column
+
+    @property
+    def triggers(self) -> tuple[str, str, str]:
+        return (f"{self.function}_ins", f"{self.function}_upd", f"{self.function}_del")
+
+    def pg_function(self) -> str:
+        name, column = self.name, self.column
+        return f"""
+CREATE OR REPLACE FUNCTION {self.function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO {DELTAS} (name, key, delta)
-      SELECT '{NAME}', status, count(*) FROM new_rows GROUP BY status;
+      SELECT '{name}', {column}, count(*) FROM new_rows GROUP BY {column};
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO {DELTAS} (name, key, delta)
-      SELECT '{NAME}', status, -count(*) FROM old_rows GROUP BY status;
+      SELECT '{name}', {column}, -count(*) FROM old_rows GROUP BY {column};
   ELSE
     INSERT INTO {DELTAS} (name, key, delta)
-      SELECT '{NAME}', status, sum(n) FROM (
-        SELECT status, 1 AS n FROM new_rows UNION ALL SELECT status, -1 FROM old_rows
-      ) AS changed GROUP BY status HAVING sum(n) <> 0;
+      SELECT '{name}', {column}, sum(n) FROM (
+        SELECT {column}, 1 AS n FROM new_rows UNION ALL SELECT {column}, -1 FROM old_rows
+      ) AS changed GROUP BY {column} HAVING sum(n) <> 0;
   END IF;
   RETURN NULL;
 END $$;
 """
-PG_TRIGGERS = [
-    f"CREATE TRIGGER ops_variant_rollup_ins AFTER INSERT ON {TABLE} "
-    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ops_variant_rollup()",
-    f"CREATE TRIGGER ops_variant_rollup_upd AFTER UPDATE ON {TABLE} "
-    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-    "FOR EACH STATEMENT EXECUTE FUNCTION ops_variant_rollup()",
-    f"CREATE TRIGGER ops_variant_rollup_del AFTER DELETE ON {TABLE} "
-    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ops_variant_rollup()",
-]
-SQLITE_TRIGGERS = [
-    f"CREATE TRIGGER ops_variant_rollup_ins AFTER INSERT ON {TABLE} BEGIN "
-    f"INSERT INTO {DELTAS} (name, key, delta) VALUES ('{NAME}', NEW.status, 1); END",
-    f"CREATE TRIGGER ops_variant_rollup_upd AFTER UPDATE OF status ON {TABLE} "
-    f"WHEN OLD.status <> NEW.status BEGIN INSERT INTO {DELTAS} (name, key, delta) "
-    f"VALUES ('{NAME}', OLD.status, -1), ('{NAME}', NEW.status, 1); END",
-    f"CREATE TRIGGER ops_variant_rollup_del AFTER DELETE ON {TABLE} BEGIN "
-    f"INSERT INTO {DELTAS} (name, key, delta) VALUES ('{NAME}', OLD.status, -1); END",
-]
+
+    def pg_triggers(self) -> list[str]:
+        ins, upd, dele = self.triggers
+        run = f"FOR EACH STATEMENT EXECUTE FUNCTION {self.function}()"
+        return [
+            f"CREATE TRIGGER {ins} AFTER INSERT ON {self.table} "
+            f"REFERENCING NEW TABLE AS new_rows {run}",
+            f"CREATE TRIGGER {upd} AFTER UPDATE ON {self.table} "
+            f"REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows {run}",
+            f"CREATE TRIGGER {dele} AFTER DELETE ON {self.table} "
+            f"REFERENCING OLD TABLE AS old_rows {run}",
+        ]
+
+    def sqlite_triggers(self) -> list[str]:
+        ins, upd, dele = self.triggers
+        name, column, table = self.name, self.column, self.table
+        into = f"INSERT INTO {DELTAS} (name, key, delta) VALUES"
+        return [
+            f"CREATE TRIGGER {ins} AFTER INSERT ON {table} BEGIN "
+            f"{into} ('{name}', NEW.{column}, 1); END",
+            f"CREATE TRIGGER {upd} AFTER UPDATE OF {column} ON {table} "
+            f"WHEN OLD.{column} <> NEW.{column} BEGIN "
+            f"{into} ('{name}', OLD.{column}, -1), ('{name}', NEW.{column}, 1); END",
+            f"CREATE TRIGGER {dele} AFTER DELETE ON {table} BEGIN "
+            f"{into} ('{name}', OLD.{column}, -1); END",
+        ]
+
+
+COUNTED = (
+    Counted("variants", "aiassets.Variant", "status", "ops_variant_rollup"),
+    Counted("assets", "aiassets.Asset", "moderation_status", "ops_asset_rollup"),
+)
+TRIGGERS = tuple(name for counted in COUNTED for name in counted.triggers)
 
 
 def installed(connection: Any) -> set[str]:
@@ -72,8 +117,9 @@ def installed(connection: Any) -> set[str]:
                 [list(TRIGGERS)],
             )
         else:
+            marks = ", ".join(["%s"] * len(TRIGGERS))
             cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN (%s, %s, %s)",
+                f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
                 list(TRIGGERS),
             )
         return {row[0] for row in cursor.fetchall()}
@@ -85,18 +131,20 @@ def install(connection: Any) -> bool:
     if connection.vendor not in ("postgresql", "sqlite"):
         return False
     tables = set(connection.introspection.table_names())
-    if not {TABLE, DELTAS, "ops_rollup"} <= tables:
+    if not {*(c.table for c in COUNTED), DELTAS, "ops_rollup"} <= tables:
         return False  # a partial migrate: the next full one installs them
     present = installed(connection)
     if present == set(TRIGGERS):
         return False
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(PG_FUNCTION)
-        statements = PG_TRIGGERS if connection.vendor == "postgresql" else SQLITE_TRIGGERS
-        for name, sql in zip(TRIGGERS, statements, strict=True):
-            if name not in present:
-                cursor.execute(sql)
+        for counted in COUNTED:
+            if postgres:
+                cursor.execute(counted.pg_function())
+            statements = counted.pg_triggers() if postgres else counted.sqlite_triggers()
+            for name, sql in zip(counted.triggers, statements, strict=True):
+                if name not in present:
+                    cursor.execute(sql)
         cursor.execute(f"DELETE FROM {DELTAS}")
         cursor.execute("DELETE FROM ops_rollup")  # counted in full at the next refresh
     return True

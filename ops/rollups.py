@@ -3,8 +3,9 @@
 :func:`refresh` (the healing job calls it every minute or so; ``manage.py refresh_rollups`` by
 hand) stores, without ever grouping a whole table after the first time:
 
-- variants by status, incrementally: database triggers (ops/rollup_triggers.py) append every
-  statement's net change per status to ``RollupDelta``; refresh folds and deletes them. Only
+- variants by status and assets by moderation status (the review queue's length),
+  incrementally: database triggers (ops/rollup_triggers.py, ``COUNTED``) append every
+  statement's net change per value to ``RollupDelta``; refresh folds and deletes them. Only
   the first refresh (or ``refresh(full=True)``) counts every row, once, to start from;
 - decisions by verdict and actor kind, incrementally: decisions are append-only, so only those
   after the last watermark are counted and added.
@@ -26,15 +27,16 @@ from django.db.models import BigIntegerField, CharField, Count, Max, Subquery, S
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from aiassets.models import Variant
 from moderation.models import Decision
 
 from .models import Rollup, RollupDelta
+from .rollup_triggers import COUNTED, Counted
 
-VARIANTS = "variants"
+VARIANTS = "variants"  # variants by status (rollup_triggers.COUNTED)
+ASSETS = "assets"  # assets by moderation status (likewise)
 DECISIONS = "decisions"
 DECISIONS_TAIL = "decisions.tail"  # only in a snapshot, never stored
-VARIANTS_TAIL = "variants.tail"  # likewise: the deltas not folded yet
+TAIL = ".tail"  # "variants.tail", "assets.tail": the deltas not folded yet, likewise
 THROUGH = "decisions.through"  # the last decision id counted into DECISIONS
 REFRESHED = "refreshed"  # when refresh() last ran, in epoch seconds
 SEP = "|"
@@ -46,6 +48,7 @@ class Snapshot:
     variants: Counter[str] | None  # None until the first refresh
     decisions: Counter[tuple[str, str]]  # exact: stored counts plus the tail
     refreshed_at: datetime | None
+    assets: Counter[str] | None = None  # by moderation status; None until the first refresh
 
     @property
     def age_seconds(self) -> float | None:
@@ -76,12 +79,11 @@ def _tail(hint: int) -> object:
     )
 
 
-def _variant_tail() -> object:
-    """Variant changes not folded yet, summed by status."""
+def _deltas_tail() -> object:
+    """Changes to counted rows not folded yet, summed by rollup and key ("variants.tail")."""
     return (
-        RollupDelta.objects.filter(name=VARIANTS)
-        .order_by()
-        .annotate(rname=Value(VARIANTS_TAIL, output_field=CharField()))
+        RollupDelta.objects.order_by()
+        .annotate(rname=Concat("name", Value(TAIL), output_field=CharField()))
         .values("rname", "key")
         .annotate(n=Cast(Sum("delta"), BigIntegerField()))
         .values_list("rname", "key", "n")
@@ -93,21 +95,22 @@ def snapshot() -> Snapshot:
     two queries (the first reads the watermark for the second's plan: see _tail)."""
     after = Rollup.objects.filter(name=THROUGH, key="").values_list("value", flat=True).first()
     rows = Rollup.objects.values_list("name", "key", "value").union(
-        _tail(after or 0), _variant_tail(), all=True
+        _tail(after or 0), _deltas_tail(), all=True
     )
-    variants: Counter[str] = Counter()
+    counted: dict[str, Counter[str]] = {c.name: Counter() for c in COUNTED}
     decisions: Counter[tuple[str, str]] = Counter()
     refreshed_at = None
     for name, key, value in rows:
-        if name in (VARIANTS, VARIANTS_TAIL):
-            variants[key] += value
+        if name.removesuffix(TAIL) in counted:
+            counted[name.removesuffix(TAIL)][key] += value
         elif name in (DECISIONS, DECISIONS_TAIL):
             verdict, _, kind = key.partition(SEP)
             decisions[(verdict, kind)] += value
         elif name == REFRESHED:
             refreshed_at = datetime.fromtimestamp(value, tz=UTC)
-    variants = +variants  # a status whose rows are all gone drops out
-    return Snapshot(variants if refreshed_at else None, decisions, refreshed_at)
+    # A value whose rows are all gone drops out (+); nothing is stored before the first refresh.
+    found = {name: (+counts if refreshed_at else None) for name, counts in counted.items()}
+    return Snapshot(found[VARIANTS], decisions, refreshed_at, assets=found[ASSETS])
 
 
 def _stored() -> dict[str, Counter[str]]:
@@ -130,42 +133,47 @@ def _fold_decisions(stored: dict[str, Counter[str]], now: datetime) -> tuple[Cou
     return counts, new_through
 
 
-def _fold_variants(counts: Counter[str]) -> Counter[str]:
-    """The stored variant counts plus every delta the triggers wrote, which are deleted."""
+def _fold(name: str, counts: Counter[str]) -> Counter[str]:
+    """A rollup's stored counts plus every delta the triggers wrote for it, which are deleted."""
     table = connection.ops.quote_name(RollupDelta._meta.db_table)
     with connection.cursor() as cursor:
         sql = f"DELETE FROM {table} WHERE name = %s RETURNING key, delta"  # noqa: S608
-        cursor.execute(sql, [VARIANTS])
+        cursor.execute(sql, [name])
         for key, delta in cursor.fetchall():
             counts[key] += delta
     return +counts
 
 
-def _count_variants() -> Counter[str]:
-    """Every variant row counted by status, the starting point the deltas add to. Writers wait
-    for the count (PostgreSQL: SHARE lock), so no change is both counted and a delta."""
+def _count(counted: Counted) -> Counter[str]:
+    """Every row of a counted table by its counted field, the starting point the deltas add
+    to. Writers wait for the count (PostgreSQL: SHARE lock), so no change is both counted and
+    a delta."""
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Variant._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
-    RollupDelta.objects.filter(name=VARIANTS).delete()
-    rows = Variant.objects.order_by().values_list("status").annotate(n=Count("id"))
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(counted.table)} IN SHARE MODE")
+    RollupDelta.objects.filter(name=counted.name).delete()
+    rows = counted.rows.objects.order_by().values_list(counted.field).annotate(n=Count("pk"))
     return Counter(dict(rows))
+
+
+def _recounted(counted: Counted, stored: dict[str, Counter[str]], anew: bool) -> Counter[str]:
+    return _count(counted) if anew else _fold(counted.name, stored.get(counted.name, Counter()))
 
 
 def refresh(now: datetime | None = None, *, full: bool = False) -> Snapshot:
     """Fold the changes since the last refresh into the rollups and store them. The first
-    refresh, or ``full=True``, counts the variants in full instead."""
+    refresh, or ``full=True``, counts the counted tables (variants, assets) in full instead."""
     now = now or timezone.now()
     with transaction.atomic():
         stored = _stored()
         decisions, through = _fold_decisions(stored, now)
-        if full or REFRESHED not in stored:
-            variants = _count_variants()
-        else:
-            variants = _fold_variants(stored.get(VARIANTS, Counter()))
+        anew = full or REFRESHED not in stored
         rows = [
-            *(Rollup(name=VARIANTS, key=status, value=n) for status, n in variants.items()),
+            Rollup(name=c.name, key=key, value=n)
+            for c in COUNTED
+            for key, n in _recounted(c, stored, anew).items()
+        ]
+        rows += [
             *(Rollup(name=DECISIONS, key=key, value=n) for key, n in decisions.items()),
             Rollup(name=THROUGH, value=through),
             Rollup(name=REFRESHED, value=int(now.timestamp())),

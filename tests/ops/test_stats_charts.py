@@ -97,9 +97,11 @@ def test_queue_load_with_the_waiting_items_as_hourly_counts():
     """Items still in review come as counts (total, oldest, entries per hour of the window);
     at hour boundaries the load equals the plain definition over every item."""
     import random
+    from collections import Counter
     from datetime import UTC, datetime, timedelta
 
     from ops.dashboard import OpenQueue, Raw, queue_load
+    from ops.rollups import Snapshot
 
     rng = random.Random(11)
     since = datetime(2026, 11, 1, tzinfo=UTC)
@@ -114,7 +116,8 @@ def test_queue_load_with_the_waiting_items_as_hourly_counts():
         if entered >= since:
             hour = entered.replace(minute=0, second=0, microsecond=0)
             per_hour[hour] = per_hour.get(hour, 0) + 1
-    raw = Raw({}, {}, {}, [], [], left, OpenQueue(len(waiting), min(waiting), per_hour))
+    nothing = Snapshot(None, Counter(), None)
+    raw = Raw({}, {}, {}, [], [], left, OpenQueue(len(waiting), min(waiting), per_hour), nothing)
     moments = [at(60 * h) for h in range(0, 60)]
     everyone = [*left, *((e, None) for e in waiting)]
     for moment, got in zip(moments, queue_load(moments, raw), strict=True):

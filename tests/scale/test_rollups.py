@@ -125,3 +125,36 @@ def test_a_status_change_stamps_queued_at_and_backfill_fills_older_rows(populati
     asset.refresh_from_db()
     assert asset.queued_at == moment, "from its latest status change"
     assert backfill_queued_at() == 0
+
+
+def _live_statuses() -> Counter:
+    from aiassets.models import Asset
+
+    rows = Asset.objects.order_by().values_list("moderation_status").annotate(n=Count("pk"))
+    return Counter(dict(rows))
+
+
+def test_assets_by_moderation_status_follow_every_change(population):
+    """The review queue's length comes from a rollup kept by triggers on the asset table:
+    exact after a decision, a bulk update or a delete, before and after the refresh."""
+    from aiassets.models import Asset
+    from moderation import workflow
+    from ops import queries
+
+    assets = population(40)
+    assert rollups.snapshot().assets is None  # counted live until the first refresh
+    rollups.refresh()
+    assert rollups.snapshot().assets == _live_statuses()
+    queued = [a for a in assets if a.moderation_status == "in_review"]
+    workflow.approve(queued[0], kind="system")
+    Asset.objects.filter(pk=queued[1].pk).update(moderation_status="rejected")
+    decided = set(Decision.objects.values_list("asset_id", flat=True))
+    Asset.objects.filter(pk=next(a.pk for a in assets if a.pk not in decided)).delete()
+    Asset.objects.filter(pk=assets[1].pk).update(title="renamed")  # no status change
+    snap = rollups.snapshot()
+    assert snap.assets == _live_statuses()
+    length, oldest = queries.review_queue(snap)
+    live = Asset.objects.filter(moderation_status="in_review")
+    assert length == live.count() == len(queued) - 2
+    assert oldest == min(a.queued_at for a in live)
+    assert rollups.refresh().assets == _live_statuses()

@@ -29,5 +29,6 @@ class Command(BaseCommand):
         snap = rollups.refresh(full=opts["full"])
         self.stdout.write(
             f"Rollups refreshed: {sum(snap.variants.values())} variant(s), "
+            f"{sum((snap.assets or {}).values())} asset(s), "
             f"{sum(snap.decisions.values())} decision(s); {stamped} queued asset(s) stamped."
         )
