@@ -226,3 +226,49 @@ def test_rows_are_read_grouped_per_asset_and_only_planned_trouble_counts(ingest_
     assert "320:jpeg:0bsolete" in stock.signatures
     out = run("--dry-run")
     assert "1 missing row(s), 0 missing file(s), 0 failed, 0 stuck pending, 1 deferred" in out
+
+
+def test_read_ahead_keeps_order_and_runs_in_turn_inside_a_transaction():
+    """Inside a transaction (as here) a second connection would not see its writes: every
+    read runs in this thread, in order."""
+    import threading
+
+    from aiassets import readahead
+
+    seen = []
+    got = list(readahead.read_ahead([1, 2, 3], lambda n: seen.append(threading.get_ident()) or n))
+    assert got == [(1, 1), (2, 2), (3, 3)] and set(seen) == {threading.get_ident()}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_reconcile_reads_the_next_chunk_ahead_on_postgresql(ingest_now, media_root, monkeypatch):
+    """Outside a transaction on PostgreSQL, each chunk's queries run in the read-ahead thread,
+    on its own connection (closed at the end), and every lost file is still found."""
+    import threading
+
+    from django.db import connection
+
+    from aiassets import readahead
+    from aiassets.management.commands import reconcile_variants
+    from tests.conftest import need
+
+    if connection.vendor != "postgresql":
+        need("PostgreSQL", "set DATABASE_URL=postgres://… to run the read-ahead thread")
+    monkeypatch.setattr(reconcile_variants, "CHUNK", 2)
+    assets = [ingest_now(images.png(400, 300, seed=40 + i)).asset for i in range(5)]
+    for asset in assets[1::2]:
+        (media_root / "public" / asset.variants.get(width=320, format="jpeg").key).unlink()
+    threads = set()
+    real = reconcile_variants.Command.read
+
+    def spy(self, chunk):
+        threads.add(threading.current_thread().name)
+        return real(self, chunk)
+
+    monkeypatch.setattr(reconcile_variants.Command, "read", spy)
+    assert readahead.overlapping()
+    assert "2 missing file(s)" in run("--dry-run")
+    assert threads and all(name.startswith("read-ahead") for name in threads)
+    assert "rebuilt 2 asset(s)" in run("--sync")
+    assert "0 missing file(s)" in run("--dry-run")
