@@ -1,12 +1,10 @@
 """Find variants that are missing, failed, stuck in pending or whose file vanished; rebuild them.
 
 Assets are read in chunks (in the order the file check below needs): per chunk one query for
-their provenance (renditions.plan_many, plain values) and one grouped query for their rows
-(inventory.stock_of: one row per asset, its rows' signatures, ready keys and rows in trouble
-folded by the database), so the number of queries grows with N / CHUNK only, and Python
-handles a million short rows, not 36 million tuples.
+their rows and one for their provenance (renditions.plan_many), so the number of queries
+grows with N / CHUNK only.
 
-Files are checked in bulk, with no per-file existence call, against the ready keys already
+Files are checked in bulk, with no per-file existence call, against the ready rows already
 read for the plan (no second query, no database sort). A key starts ``variants/<asset id>/``:
 
 - S3: the variants prefix is listed once (ListObjectsV2, 1,000 keys a request) and merged
@@ -34,7 +32,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from tqdm import tqdm
 
-from aiassets import jobhealth, listing, readahead, renditions, storage
+from aiassets import jobhealth, listing, renditions, storage
 from aiassets.models import Asset, Variant
 from aiassets.renditions import inventory
 
@@ -179,10 +177,11 @@ class Command(BaseCommand):
     def checked_assets(self) -> Iterator[tuple[Asset, int, list[inventory.Trouble], list[str]]]:
         """Each asset, how many planned rows it lacked, its planned rows in trouble and the
         keys of its ready rows whose file is missing. Per chunk: one plan query (plan_many)
-        and one grouped rows query (inventory.stock_of), the next chunk's read ahead while
-        this one is diffed (readahead: PostgreSQL, outside a transaction)."""
+        and one grouped rows query (inventory.stock_of)."""
         nothing = inventory.Stock()
-        for chunk, (plans, stock) in readahead.read_ahead(self.asset_chunks(), self.read):
+        for chunk in self.asset_chunks():
+            plans = renditions.plan_many(chunk)
+            stock = inventory.stock_of([asset.pk for asset in chunk], self.cutoff)
             lost = self.missing_files(stock)
             for asset in chunk:
                 self.totals["assets"] += 1
@@ -194,11 +193,6 @@ class Command(BaseCommand):
                     found = inventory.stock_from_rows(rows, self.cutoff)
                 trouble = [t for t in found.trouble if t.signature in planned]
                 yield asset, missing_rows, trouble, lost.get(asset.pk, [])
-
-    def read(self, chunk: list[Asset]) -> tuple[dict, dict[object, inventory.Stock]]:
-        """A chunk's plans and variant rows: two queries, maybe in the read-ahead thread."""
-        stock = inventory.stock_of([asset.pk for asset in chunk], self.cutoff)
-        return renditions.plan_many(chunk), stock
 
     def unhealthy(self, rows: list[inventory.Trouble]) -> list[int]:
         heal: list[int] = []
