@@ -9,8 +9,10 @@ Loads with INSERT … SELECT generate_series (bench/scale_load.py): 80 % public 
 rest over the moderation states, one decision per decided asset, a variant for every planned
 width × format (``--variant-fraction`` of the assets, 1.0 by default), then ANALYZE and one
 rollup refresh (the healing job's work, timed apart). Each page goes through the Django test
-client (middleware, views, templates: server time without a network), warm-up plus
-``--repeat`` runs; the median, the query count and the slowest query are printed, with
+client (middleware, views, templates: server time without a network, no query logging),
+warm-up, then ``--repeat`` rounds over every page (7 by default), so that a slow spell of a
+shared machine touches every page alike; the median, the query count and the slowest query
+are printed, with each round's time for a fixed Python loop (how fast the machine ran) and
 EXPLAIN (ANALYZE, BUFFERS) of the slowest queries at the end. Storage per asset comes from
 pg_total_relation_size. The database named in DATABASE_URL is emptied first.
 """
@@ -86,24 +88,46 @@ def api_token() -> str:
     return ApiToken.issue("bench-scale")[1]
 
 
-def time_page(client, url: str, headers: dict, repeat: int) -> dict:
-    """Warm-up, then ``repeat`` timed runs as production serves them (no query logging),
-    then one more run with the queries captured, for their count and the slowest."""
+def calibrate() -> float:
+    """Milliseconds for a fixed pure-Python loop: how fast this (shared) machine runs now."""
+    started, total = time.perf_counter(), 0
+    for i in range(1_000_000):
+        total += i
+    return (time.perf_counter() - started) * 1000
+
+
+def time_pages(client, pages: list[tuple[str, str, dict]], rounds: int) -> tuple[list, list]:
+    """Every page warmed up, then timed in ``rounds`` rounds over the whole list, as
+    production serves it (no query logging): a slow spell of a shared machine then touches
+    every page alike instead of a few. The median per page, then one more run of each with
+    its queries captured (count, slowest). Returns (results, calibrations per round)."""
+    for _label, url, headers in pages:
+        client.get(url, **headers)  # warm-up
+    runs: dict[str, list[float]] = {label: [] for label, _url, _headers in pages}
+    calibrations = []
+    for _ in range(rounds):
+        calibrations.append(calibrate())
+        for label, url, headers in pages:
+            started = time.perf_counter()
+            client.get(url, **headers)
+            runs[label].append((time.perf_counter() - started) * 1000)
+    results = []
+    for label, url, headers in pages:
+        found = captured(client, url, headers)
+        results.append((label, {**found, "ms": statistics.median(runs[label])}))
+    return results, calibrations
+
+
+def captured(client, url: str, headers: dict) -> dict:
+    """One run with its queries captured: the status, the query count and the slowest."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.get(url, **headers)  # warm-up
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
+    with CaptureQueriesContext(connection) as found:
         response = client.get(url, **headers)
-        runs.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, **headers)
-    queries = captured.captured_queries
+    queries = found.captured_queries
     slowest = max(queries, key=lambda q: float(q["time"]), default={"sql": "", "time": "0"})
     return {
-        "ms": statistics.median(runs),
         "queries": len(queries),
         "status": response.status_code,
         "slowest_ms": float(slowest["time"]) * 1000,
@@ -214,7 +238,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="assets to load")
     parser.add_argument("--variant-fraction", type=float, default=1.0)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=7, help="rounds over every page")
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--explain", type=int, default=3, help="EXPLAIN the N slowest pages")
     parser.add_argument("--no-reconcile", action="store_true")
@@ -232,11 +256,12 @@ def main() -> None:
     extra = timed_rollups()
     extra["load average before the pages"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     client = client_for_pages()
-    results = []
-    for label, url, headers in page_list(client):
-        results.append((label, time_page(client, url, headers, args.repeat)))
-        r = results[-1][1]
+    results, calibrations = time_pages(client, page_list(client), args.repeat)
+    for label, r in results:
         print(f"{r['ms']:8.1f} ms {r['queries']:3d} q  {label}", flush=True)
+    extra["1M-addition loop per round, ms (machine speed)"] = " ".join(
+        f"{ms:.0f}" for ms in calibrations
+    )
     if not args.no_reconcile:
         extra["reconcile_variants --dry-run (local, empty storage)"] = timed_reconcile()
     print()
