@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aiassets_scale \\
         .venv/bin/python bench/scale.py                  # 1,000,000 assets (the default)
-    ... bench/scale.py --n 20000 --repeat 3              # a quick run
+    ... bench/scale.py --n 20000 --repeat 3              # a quick run (3 rounds)
     ... bench/scale.py --skip-load                       # re-time what is loaded
 
 Loads with INSERT … SELECT generate_series (bench/scale_load.py): 80 % public assets, the
