@@ -41,12 +41,9 @@ def bounded_count(queue: QuerySet, cap: int) -> tuple[int, bool]:
 
 
 def annotate(qs: QuerySet) -> QuerySet:
-    """Add the latest decision's actor kind and reason code (evaluated for the rows shown)."""
+    """Add the latest decision's reason code, ``last_reason`` (evaluated for the rows shown)."""
     latest = Decision.objects.filter(asset=OuterRef("pk")).order_by("-created_at", "-id")
-    return qs.annotate(
-        last_actor_kind=Subquery(latest.values("actor_kind")[:1]),
-        last_reason=Subquery(latest.values("reason_code")[:1]),
-    )
+    return qs.annotate(last_reason=Subquery(latest.values("reason_code")[:1]))
 
 
 def needs_review(qs: QuerySet | None = None) -> QuerySet:
