@@ -63,26 +63,26 @@ def analysed(population, client):
     return client
 
 
-def test_gallery_page_walks_the_public_index(analysed):
+def check_gallery_page_walks_the_public_index(analysed):
     for sql, params in page_queries(analysed, "/", 'ORDER BY "aiassets_asset"."created_at" DESC'):
         assert_uses(plan_nodes(sql, params), "asset_public_newest_idx")
 
 
-def test_prompt_search_reads_the_gin_index(analysed):
+def check_prompt_search_reads_the_gin_index(analysed):
     queries = page_queries(analysed, f"/?q={RARE}", "search_vector")
     assert queries, "the search runs on the stored vector"
     for sql, params in queries:
         assert_uses(plan_nodes(sql, params), "provenance_search_gin")
 
 
-def test_admin_search_reads_the_gin_index(analysed):
+def check_admin_search_reads_the_gin_index(analysed):
     queries = page_queries(analysed, f"/admin/aiassets/asset/?q={RARE}", "search_vector")
     assert queries
     for sql, params in queries:
         assert_uses(plan_nodes(sql, params), "provenance_search_gin")
 
 
-def test_review_queue_walks_the_queue_index(analysed):
+def check_review_queue_walks_the_queue_index(analysed):
     queries = page_queries(analysed, "/admin/moderation/needsreview/", '"queued_at" ASC')
     assert queries
     for sql, params in queries:
@@ -92,7 +92,7 @@ def test_review_queue_walks_the_queue_index(analysed):
 LINK_TABLES = {"aiassets_taggedasset", "aiassets_collection_assets"}
 
 
-def test_gallery_and_api_by_a_rare_tag_read_the_tag_index(analysed):
+def check_gallery_and_api_by_a_rare_tag_read_the_tag_index(analysed):
     _, raw = ApiToken.issue("plans")
     with CaptureQueriesContext(connection) as captured:
         assert analysed.get(f"/?tag={TAG_RARE}").status_code == 200
@@ -109,34 +109,40 @@ def test_gallery_and_api_by_a_rare_tag_read_the_tag_index(analysed):
     assert "taggedasset_unique" in used, used
 
 
-def indexable_only_by_scanning(sql: str) -> set[str]:
-    """The big tables the query could reach only by a sequential scan (with seq scans made
-    as dear as the planner allows, any access an index can serve uses the index)."""
+def planned_without_scans(sql: str) -> list[dict]:
+    """The plan with sequential scans made as dear as the planner allows: any access an
+    index can serve then uses the index. On tables of a few thousand rows whether the planner
+    picks a scan unaided depends on the dead rows earlier tests left behind."""
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         try:
-            nodes = plan_nodes(sql, ())
+            return plan_nodes(sql, ())
         finally:
             cursor.execute("RESET enable_seqscan")
+
+
+def indexable_only_by_scanning(sql: str) -> set[str]:
+    """The big tables the query could reach only by a sequential scan."""
+    nodes = planned_without_scans(sql)
     return {n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"} & (
         BIG_TABLES | LINK_TABLES
     )
 
 
-def test_gallery_by_a_small_collection_reads_its_links_by_index(analysed):
+def check_gallery_by_a_small_collection_reads_its_links_by_index(analysed):
     queries = page_queries(analysed, f"/?collection={SHELF_RARE}", "aiassets_collection_assets")
     assert len(queries) >= 2, "count and page"
-    for sql, params in queries:
-        nodes = plan_nodes(sql, params)
-        seq = {n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"}
-        assert not seq & (BIG_TABLES | LINK_TABLES), f"sequential scan of {seq}"
+    for sql, _params in queries:
+        # As for tags: on a fresh table of 3,000 rows the planner may rightly read the asset
+        # table whole (whether it does depends on the dead rows earlier tests left); what is
+        # checked is that an index can serve every access.
+        assert not indexable_only_by_scanning(sql), sql
 
 
-@pytest.mark.parametrize(
-    "queue, index",
-    [("needsreview", "asset_queue_idx"), ("autorejected", "asset_autorejected_idx")],
-)
-def test_queue_pages_stop_after_a_page(analysed, queue, index):
+QUEUES = [("needsreview", "asset_queue_idx"), ("autorejected", "asset_autorejected_idx")]
+
+
+def check_queue_pages_stop_after_a_page(analysed, queue, index):
     """The queue index yields the page's whole order (status, queued_at, id; the auto-rejected
     queue's partial index: queued_at, id), so a page need
     not sort the whole queue before its LIMIT. A few hundred queued rows are cheap to sort,
@@ -145,7 +151,15 @@ def test_queue_pages_stop_after_a_page(analysed, queue, index):
     queries = page_queries(analysed, f"/admin/moderation/{queue}/", '"queued_at" ASC')
     assert queries
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_sort = off")  # undone with the test's transaction
+        cursor.execute("SET LOCAL enable_sort = off")  # on again below, for the next check
+    try:
+        check_no_queue_sort(queries, index)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = on")
+
+
+def check_no_queue_sort(queries: list, index: str) -> None:
     for sql, params in queries:
         nodes = plan_nodes(sql, params)
         assert_uses(nodes, index)
@@ -153,7 +167,7 @@ def test_queue_pages_stop_after_a_page(analysed, queue, index):
         assert not [n for n in sorts if "queued_at" in " ".join(n["Sort Key"])], sorts
 
 
-def test_a_rare_search_reads_its_page_among_the_matches(analysed):
+def check_a_rare_search_reads_its_page_among_the_matches(analysed):
     """Few matches (at most paging.MAX_COUNT): the page query is bounded by their ids, read
     for the count, instead of walking every public row newest first looking for them (4 s at
     1M assets for a word that matched nothing)."""
@@ -166,3 +180,22 @@ def test_a_rare_search_reads_its_page_among_the_matches(analysed):
         assert analysed.get("/?q=nosuchwordanywhere").status_code == 200
     listed = [q for q in captured.captured_queries if 'ORDER BY "aiassets_asset"' in q["sql"]]
     assert not listed, "no page query"
+
+
+# One population and ANALYZE (about 7 s on PostgreSQL) serves each group of checks below; a
+# failing check names itself in the traceback.
+
+
+def test_public_pages_read_their_indexes(analysed):
+    check_gallery_by_a_small_collection_reads_its_links_by_index(analysed)
+    check_gallery_page_walks_the_public_index(analysed)
+    check_prompt_search_reads_the_gin_index(analysed)
+    check_a_rare_search_reads_its_page_among_the_matches(analysed)
+    check_gallery_and_api_by_a_rare_tag_read_the_tag_index(analysed)
+
+
+def test_admin_search_and_queues_read_their_indexes(analysed):
+    check_admin_search_reads_the_gin_index(analysed)
+    check_review_queue_walks_the_queue_index(analysed)
+    for queue, index in QUEUES:
+        check_queue_pages_stop_after_a_page(analysed, queue, index)
