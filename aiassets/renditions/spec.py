@@ -83,10 +83,10 @@ class Inputs:
         by_asset: dict[Any, ProvenanceFacts] = {}
         alike: dict[tuple, ProvenanceFacts] = {}
         for asset_id, *values in rows.values_list(*INPUT_FIELDS):
-            facts = alike.get(tuple(values)) or alike.setdefault(
-                tuple(values), ProvenanceFacts.of(*values)
-            )
-            by_asset[asset_id] = facts
+            key = tuple(values)
+            if key not in alike:  # one ProvenanceFacts per distinct set of values
+                alike[key] = ProvenanceFacts.of(*values)
+            by_asset[asset_id] = alike[key]
         signer = c2pa.recipe_token() or ""
         return {a.pk: cls.read(a, by_asset.get(a.pk), signer) for a in assets}
 

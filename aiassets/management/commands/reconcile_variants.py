@@ -20,7 +20,7 @@ assets' rebuilt files included).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -209,7 +209,7 @@ class Command(BaseCommand):
                     heal.append(v.pk)
         return heal
 
-    def rebuild(self, asset: Asset, heal: list[int], lost: list[str] = ()) -> None:
+    def rebuild(self, asset: Asset, heal: list[int], lost: Sequence[str] = ()) -> None:
         """Re-queue the rows ``heal`` (pks) and ``lost`` (keys of files gone) of ``asset``."""
         self.totals["rebuilt"] += 1
         if self.opts["dry_run"]:
