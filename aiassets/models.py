@@ -110,6 +110,23 @@ class ReadyVariantRows:
         return found, lambda row: owner[id(row)], attrgetter("pk"), False, "ready_variants", False
 
 
+# Columns only an asset's own page reads (JSON documents and long texts): change lists defer
+# them (paging.BoundedChangeList), so a page of 50 rows does not fetch and decode several
+# hundred JSON values it never shows (issue 16). Lists that select provenance defer its own.
+ASSET_DETAIL_ONLY = ("faces", "focal", "placeholder", "erasure_reason")
+PROVENANCE_DETAIL_ONLY = (
+    "negative_prompt",
+    "params",
+    "c2pa_manifest",
+    "c2pa_failures",
+    "extracted_fields",
+    "extracted",
+    "extraction_conflicts",
+    "embedded_raw",
+)
+LIST_DEFERRED = (*ASSET_DETAIL_ONLY, *(f"provenance__{f}" for f in PROVENANCE_DETAIL_ONLY))
+
+
 class AssetQuerySet(models.QuerySet):
     def with_variants(self) -> AssetQuerySet:
         """Everything a page needs in two queries: the assets (with provenance and model) and

@@ -62,6 +62,12 @@ class BoundedChangeList(ChangeList):
         name = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
         return reverse_ids(name, pk, current_app=self.model_admin.admin_site.name)
 
+    def get_queryset(self, request, exclude_parameters=None) -> QuerySet:
+        """The admin's queryset, less the columns its list never shows (``list_deferred``)."""
+        qs = super().get_queryset(request, exclude_parameters)
+        deferred = getattr(self.model_admin, "list_deferred", ())
+        return qs.defer(*deferred) if deferred else qs
+
     def get_results(self, request) -> None:
         super().get_results(request)
         if self.full_result_count is None and not self.query and not self.has_active_filters:
@@ -73,6 +79,7 @@ class BoundedListMixin:
 
     paginator = BoundedPaginator
     show_full_result_count = False
+    list_deferred: tuple[str, ...] = ()  # columns the list never shows (a model's detail)
 
     def get_changelist(self, request, **kwargs) -> type[ChangeList]:
         return BoundedChangeList

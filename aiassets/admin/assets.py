@@ -11,7 +11,7 @@ from django.http import HttpResponseRedirect
 from .. import formats, pagehooks, renditions, search
 from ..errors import CodedError
 from ..ingest import commit
-from ..models import Asset, Provenance, Variant
+from ..models import LIST_DEFERRED, Asset, Provenance, Variant
 from ..paging import BoundedListMixin
 from . import focal as focal_admin
 from . import page
@@ -92,6 +92,7 @@ class AssetAdmin(  # bounded counts and plain row checkboxes (issue 16)
     ]
     search_fields = ["=id", "=sha256", "provenance__prompt"]
     list_per_page = 50
+    list_deferred = LIST_DEFERRED
     actions = ["rebuild_variants", add_tags, add_to_collection]
     form = AssetChangeForm  # the change form; uploads use AssetUploadForm (get_form)
     readonly_fields = [

@@ -8,7 +8,7 @@ actions) whose change page is the review page (see review.py). Only users with
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from django.contrib import admin, messages
@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from aiassets.admin.rowcheckbox import PlainCheckboxMixin
-from aiassets.models import Asset
+from aiassets.models import LIST_DEFERRED, Asset
 from aiassets.paging import BoundedListMixin
 
 from .. import claims, conf, previews, queues, stats, workflow
@@ -40,7 +40,7 @@ VERBS = {
 }
 
 
-def relevant_top_score(classifications: list[Classification]) -> tuple[str, float] | None:
+def relevant_top_score(classifications: Iterable[Classification]) -> tuple[str, float] | None:
     """The highest score among labels the policy cares about (all labels if none are set)."""
     watched = set(conf.get("MODERATION_THRESHOLDS") or {})
     best: tuple[str, float] | None = None
@@ -51,6 +51,15 @@ def relevant_top_score(classifications: list[Classification]) -> tuple[str, floa
             if best is None or score > best[1]:
                 best = (label, float(score))
     return best
+
+
+# The scores the "Why" column reads, as a plain list per asset (``to_attr``): a Prefetch into
+# the related manager would build a queryset for every row of the page.
+LISTED_CLASSIFICATIONS = Prefetch(
+    "classifications",
+    queryset=Classification.objects.only("asset_id", "scores").order_by("-created_at"),
+    to_attr="listed_classifications",
+)
 
 
 class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # scale: issue 16
@@ -65,6 +74,7 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
     list_filter = ["provenance__model"]
     search_fields = ["=id", "title", "provenance__prompt", "provenance__model__name"]
     list_per_page = 50
+    list_deferred = LIST_DEFERRED
     action_form = QueueActionForm
     actions = ["approve_selected", "reject_selected"]
     change_list_template = "admin/moderation/queue_change_list.html"
@@ -78,11 +88,7 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
         return (
             previews.with_preview(queue, previews.THUMB_WIDTH)
             .select_related("provenance__model", "uploaded_by", "review_claim__user")
-            .prefetch_related(
-                Prefetch(
-                    "classifications", queryset=Classification.objects.order_by("-created_at")
-                ),
-            )
+            .prefetch_related(LISTED_CLASSIFICATIONS)
             .order_by(*self.get_ordering(request))
         )
 
@@ -139,7 +145,8 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
 
     @admin.display(description="Top score")
     def top_score(self, obj: Asset) -> str:
-        best = relevant_top_score(list(obj.classifications.all()))
+        listed = getattr(obj, "listed_classifications", None)
+        best = relevant_top_score(obj.classifications.all() if listed is None else listed)
         if best is None:
             return ""
         return format_html("{} <small>{}</small>", f"{best[1]:.2f}", best[0])

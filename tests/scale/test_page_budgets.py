@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
-from aiassets.models import ApiToken, Asset, Collection, GenerativeModel
+from aiassets.models import (
+    ASSET_DETAIL_ONLY,
+    PROVENANCE_DETAIL_ONLY,
+    ApiToken,
+    Asset,
+    Collection,
+    GenerativeModel,
+)
 from ops import rollups
 
 from .conftest import COMMON, SHELF, TAG_COMMON
@@ -132,3 +141,27 @@ def test_metrics_budget_holds_before_and_after_the_first_rollup(
     rollups.refresh()
     with django_assert_max_num_queries(6):
         assert client.get(url, **headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/aiassets/asset/",
+        "/admin/aiassets/asset/?q=lighthouse",
+        "/admin/moderation/needsreview/",
+        "/admin/moderation/autorejected/",
+    ],
+)
+def test_change_lists_leave_detail_only_columns_unread(client, population, urls, url):
+    """The lists defer what only an asset's page shows (models.LIST_DEFERRED): no JSON
+    document is fetched for 50 rows, and none is read back a row at a time either."""
+    population(60)
+    urls()  # logs the superuser in
+    with CaptureQueriesContext(connection) as found:
+        assert client.get(url).status_code == 200
+    sql = " ".join(q["sql"] for q in found.captured_queries)
+    for name in ASSET_DETAIL_ONLY:
+        assert f'"aiassets_asset"."{name}"' not in sql, name
+    for name in PROVENANCE_DETAIL_ONLY:
+        assert f'"aiassets_provenance"."{name}"' not in sql, name
+    assert '"aiassets_asset"."title"' in sql  # the rows themselves were read
