@@ -26,7 +26,14 @@ from aiassets.paging import BoundedListMixin
 
 from .. import claims, conf, previews, queues, stats, workflow
 from ..forms import QueueActionForm
-from ..models import AutoRejected, Classification, Escalated, NeedsReview, TakenDown
+from ..models import (
+    AutoRejected,
+    Classification,
+    Escalated,
+    NeedsReview,
+    ReviewClaim,
+    TakenDown,
+)
 from ..permissions import can_decide, can_take_down
 from ..reasons import REJECT_REASON_CODES
 from . import grid, review
@@ -61,6 +68,8 @@ LISTED_CLASSIFICATIONS = Prefetch(
     to_attr="listed_classifications",
 )
 
+CLAIMS = Prefetch("review_claim", queryset=ReviewClaim.objects.select_related("user"))
+
 
 class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # scale: issue 16
     queue: Callable[[QuerySet], QuerySet] = staticmethod(queues.needs_review)
@@ -87,8 +96,10 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
         queue = self.queue(self.model._default_manager.get_queryset())
         return (
             previews.with_preview(queue, previews.THUMB_WIDTH)
-            .select_related("provenance__model", "uploaded_by", "review_claim__user")
-            .prefetch_related(LISTED_CLASSIFICATIONS)
+            .select_related("provenance__model")
+            # Fetched apart, not joined: each joined relation cost PostgreSQL about 1 ms
+            # of planning on this query (seven subqueries), two small queries far less.
+            .prefetch_related("uploaded_by", CLAIMS, LISTED_CLASSIFICATIONS)
             .order_by(*self.get_ordering(request))
         )
 

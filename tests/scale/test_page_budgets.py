@@ -44,8 +44,10 @@ BUDGETS = {  # page -> most queries it may make (session and user lookups includ
     "admin_assets_model": 8,
     "admin_assets_tag": 8,
     "admin_assets_collection": 8,
-    "queue_needs_review": 9,  # the header takes the list's count (no second count)
-    "queue_auto_rejected": 9,
+    # The header takes the list's count (no second count); +2: the page's uploaders and
+    # claims, fetched apart (joining them cost more in planning than the two queries).
+    "queue_needs_review": 11,
+    "queue_auto_rejected": 11,
     "review_page": 14,
     # Rollup watermark first (ops.rollups._tail); the queue as two counts; +2 on a view that
     # counts the completed hours of ingests and decisions (cached until the hour ends).
