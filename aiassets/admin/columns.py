@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import partial
+from functools import cache, partial
 
 from django.contrib import admin
 from django.db.models import Count, OuterRef, QuerySet, Subquery
@@ -25,16 +25,23 @@ HEALTH_STATUSES = (
 )
 
 
-def with_health_counts(qs: QuerySet) -> QuerySet:
-    """Each asset's variant count per HEALTH_STATUSES as a subquery the database runs for the
-    rows of the page only (variant_spec_unique starts with the asset), instead of loading
-    every variant row of the page as a model instance (1,800 of them for 50 assets)."""
+@cache
+def _health_counts() -> dict[str, Coalesce]:
+    """The four count subqueries, built once: annotate() copies an expression as it resolves
+    it, so the same ones serve every page."""
     counts = {}
     for status in HEALTH_STATUSES:
         rows = Variant.objects.filter(asset=OuterRef("pk"), status=status).order_by()
         n = rows.values("asset").annotate(n=Count("pk")).values("n")[:1]
         counts[f"variants_{status}"] = Coalesce(Subquery(n), 0)
-    return qs.annotate(**counts)
+    return counts
+
+
+def with_health_counts(qs: QuerySet) -> QuerySet:
+    """Each asset's variant count per HEALTH_STATUSES as a subquery the database runs for the
+    rows of the page only (variant_spec_unique starts with the asset), instead of loading
+    every variant row of the page as a model instance (1,800 of them for 50 assets)."""
+    return qs.annotate(**_health_counts())
 
 
 def health_counts(obj: Asset) -> dict[str, int]:
