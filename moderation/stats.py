@@ -36,19 +36,23 @@ class QueueStats:
 QUEUE_COUNT_CAP = paging.DEFAULT_CAP
 
 
-def queue_stats(queue: QuerySet, length: tuple[int, bool] | None = None) -> QueueStats:
+def queue_stats(
+    queue: QuerySet, length: tuple[int, bool] | None = None, oldest: datetime | None = None
+) -> QueueStats:
     """The numbers of one review queue (a moderation.queues queryset): its length counted up
     to QUEUE_COUNT_CAP (queues.bounded_count: one walk of the queue's index), its oldest item,
     and the last day's decisions. ``length``: (count, capped) when the caller has counted the
-    queue already (the change list's paginator, showing the whole queue)."""
+    queue already (the change list's paginator, showing the whole queue); ``oldest``: when
+    its oldest item was queued, when the caller has read it (the list's first row)."""
     now = timezone.now()
     length, capped = length or queues.bounded_count(queue, QUEUE_COUNT_CAP)
-    oldest = (
-        queue.filter(queued_at__isnull=False)
-        .order_by("queued_at")
-        .values_list("queued_at", flat=True)
-        .first()
-    )
+    if oldest is None:
+        oldest = (
+            queue.filter(queued_at__isnull=False)
+            .order_by("queued_at")
+            .values_list("queued_at", flat=True)
+            .first()
+        )
     day = Decision.objects.filter(created_at__gte=now - timedelta(hours=24))
     counts = day.aggregate(
         decided=Count("pk", filter=Q(verdict__in=DECISION_VERDICTS)),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import partial
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
@@ -195,8 +196,10 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
         response = super().changelist_view(request, {**(extra_context or {}), **extra})
         context = getattr(response, "context_data", None)
         if context is not None and "cl" in context:  # not a redirect or an action's reply
-            queue = self.queue(Asset.objects.all())
-            context["queue_stats"] = stats.queue_stats(queue, self.whole_queue_count(context["cl"]))
+            queue, cl = self.queue(Asset.objects.all()), context["cl"]
+            context["queue_stats"] = stats.queue_stats(
+                queue, self.whole_queue_count(cl), self.listed_oldest(cl)
+            )
         return response
 
     @staticmethod
@@ -206,6 +209,16 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
         if cl.has_active_filters or cl.query:
             return None
         return cl.paginator.count, cl.paginator.capped
+
+    @classmethod
+    def listed_oldest(cls, cl: ChangeList) -> datetime | None:
+        """When the queue's oldest item entered it, read off the list's first row when the
+        list shows the whole queue's first page in its own order (oldest first); None when
+        the list cannot tell (the header then asks the database)."""
+        if cls.whole_queue_count(cl) is None or cl.page_num != 1 or ORDER_VAR in cl.params:
+            return None
+        rows = cl.result_list  # evaluated here, once: the rows template reuses them
+        return rows[0].queued_at if rows else None
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
