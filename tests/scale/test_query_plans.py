@@ -182,6 +182,22 @@ def check_a_rare_search_reads_its_page_among_the_matches(analysed):
     assert not listed, "no page query"
 
 
+def check_dashboard_review_exits_read_their_index(analysed):
+    """The ops dashboard's items that left review this week: a range of the partial index
+    over exits, not every decision of the week."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ops import queries
+
+    with CaptureQueriesContext(connection) as captured:
+        queries.review_exits(timezone.now() - timedelta(days=7), 500)
+    (query,) = captured.captured_queries
+    nodes = plan_nodes(query["sql"], ())
+    assert "decision_review_exit_idx" in {n.get("Index Name") for n in nodes}
+
+
 # One population and ANALYZE (about 7 s on PostgreSQL) serves each group of checks below; a
 # failing check names itself in the traceback.
 
@@ -199,3 +215,4 @@ def test_admin_search_and_queues_read_their_indexes(analysed):
     check_review_queue_walks_the_queue_index(analysed)
     for queue, index in QUEUES:
         check_queue_pages_stop_after_a_page(analysed, queue, index)
+    check_dashboard_review_exits_read_their_index(analysed)
