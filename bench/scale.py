@@ -69,7 +69,7 @@ def pages(client) -> list[tuple[str, str, dict]]:
         ("admin asset list, searched", "/admin/aiassets/asset/?q=lighthouse", {}),
         (
             "admin asset list, model-filtered",
-            f"/admin/aiassets/asset/?provenance__model__id__exact={model.pk}",
+            f"/admin/aiassets/asset/?model={model.pk}",
             {},
         ),
         ("review queue: needs review", "/admin/moderation/needsreview/", {}),

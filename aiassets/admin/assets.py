@@ -20,6 +20,7 @@ from .grouping import (
     AssetChangeForm,
     CollectionFilter,
     GroupingColumns,
+    ModelFilter,
     TagFilter,
     add_tags,
     add_to_collection,
@@ -84,7 +85,7 @@ class AssetAdmin(  # bounded counts and plain row checkboxes (issue 16)
     list_filter = [
         "moderation_status",
         "published",
-        "provenance__model",
+        ModelFilter,
         FormatFilter,
         TagFilter,
         CollectionFilter,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from aiassets.admin.grouping import ModelFilter
 from aiassets.admin.rowcheckbox import PlainCheckboxMixin
 from aiassets.models import LIST_DEFERRED, Asset
 from aiassets.paging import BoundedListMixin
@@ -81,7 +82,7 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
     # under the title, the top score under the reason.
     list_display = ["thumbnail", "item", "waiting", "why", "claimed_by"]
     list_display_links = ["thumbnail"]
-    list_filter = ["provenance__model"]
+    list_filter = [ModelFilter]
     search_fields = ["=id", "title", "provenance__prompt", "provenance__model__name"]
     # A screenful or two of 96-px thumbnails, oldest first: moderators work the top of the
     # queue ("Review next item") and decide in bulk in grid mode (GRID_SIZE tiles). Each row

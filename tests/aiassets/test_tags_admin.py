@@ -14,7 +14,7 @@ from taggit.models import Tag
 
 from aiassets import tags
 from aiassets.errors import CodedError
-from aiassets.models import Asset, Collection, TaggedAsset
+from aiassets.models import Asset, Collection, GenerativeModel, Provenance, TaggedAsset
 from tests import images
 from tests.aiassets.test_admin import groups, member  # noqa: F401 (fixture)
 
@@ -130,6 +130,22 @@ def test_filters_by_tag_and_collection_from_their_tables(editor, three):
     both = editor.get(f"{LIST}?tag={sea.pk}&collection={shelf.pk}")
     assert listed(both) == {str(three[1].pk)}
     assert listed(editor.get(f"{LIST}?tag=nonsense")) == set()
+
+
+def test_filters_by_model_through_the_model_table(editor, three):
+    """?model=<id> lists that model's assets (an EXISTS on the (model, asset) index); the
+    sidebar names each model as the model does; a bad id lists nothing, never a 500."""
+    other = GenerativeModel.objects.create(name="Other model", version="2")
+    Provenance.objects.filter(asset=three[1]).update(model=other)
+    page = editor.get(LIST).content.decode()
+    assert f"?model={other.pk}" in page and ">Other model 2<" in page
+    assert listed(editor.get(f"{LIST}?model={other.pk}")) == {str(three[1].pk)}
+    mine = three[0].provenance.model_id
+    assert listed(editor.get(f"{LIST}?model={mine}")) == {str(three[0].pk), str(three[2].pk)}
+    assert listed(editor.get(f"{LIST}?model=nonsense")) == set()
+    with CaptureQueriesContext(connection) as queries:
+        editor.get(f"{LIST}?model={other.pk}")
+    assert not [q for q in queries if 'INNER JOIN "aiassets_provenance"' in q["sql"]]
 
 
 def test_the_tag_filter_runs_no_distinct(editor, three):

@@ -66,7 +66,7 @@ def admin_asset_urls(model, tag, shelf) -> dict[str, tuple[str, dict]]:
     return {
         "admin_assets": (base, {}),
         "admin_assets_searched": (f"{base}?q={COMMON}", {}),
-        "admin_assets_model": (f"{base}?provenance__model__id__exact={model.pk}", {}),
+        "admin_assets_model": (f"{base}?model={model.pk}", {}),
         "admin_assets_tag": (f"{base}?tag={tag.pk}", {}),
         "admin_assets_collection": (f"{base}?collection={shelf.pk}", {}),
     }
