@@ -205,7 +205,8 @@ IMAGEKIT_DEFAULT_FILE_STORAGE = "originals"
 IMAGEKIT_CACHEFILE_DIR = "previews"
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.JustInTime"
 IMAGEKIT_SPEC_CACHEFILE_NAMER = "imagekit.cachefiles.namers.source_name_dot_hash"
-globals().update(env_overrides(env, ORPHAN_GRACE_SECONDS=env.int))  # default: aiassets/conf.py
+# Defaults: aiassets/conf.py.
+globals().update(env_overrides(env, ORPHAN_GRACE_SECONDS=env.int, ADMIN_ASSETS_PER_PAGE=env.int))
 
 # --- Ingest limits --------------------------------------------------------------------------
 # Defaults live in aiassets/conf.py; a variable that is set here overrides its default.
@@ -442,6 +443,7 @@ globals().update(
         MODERATION_TAKEDOWN_MAX_PIXELS=env.int,
         MODERATION_CLIENT_IP_HEADER=env.str,
         MODERATION_FACE_MIN_SCORE=env.float,
+        MODERATION_QUEUE_PER_PAGE=env.int,
     )
 )
 

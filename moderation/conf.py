@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "MODERATION_TAKEDOWN_MAX_PIXELS": 50_000_000,
     "MODERATION_CLIENT_IP_HEADER": "",
     "MODERATION_FACE_MIN_SCORE": 0.3,
+    # Items a page of a review queue: a screenful or two of thumbnails, oldest first (bulk
+    # decisions have grid mode, moderation.admin.grid.GRID_SIZE tiles).
+    "MODERATION_QUEUE_PER_PAGE": 25,
     # Extra addresses told of each new takedown request (besides users who may handle them).
     "MODERATION_NOTIFY_EMAILS": [],
 }

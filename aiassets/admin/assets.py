@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpResponseRedirect
 
 from .. import formats, pagehooks, renditions, search
+from ..conf import app_settings
 from ..errors import CodedError
 from ..ingest import commit
 from ..models import LIST_DEFERRED, Asset, Provenance, Variant
@@ -92,7 +93,6 @@ class AssetAdmin(  # bounded counts and plain row checkboxes (issue 16)
         "created_at",
     ]
     search_fields = ["=id", "=sha256", "provenance__prompt"]
-    list_per_page = 50
     list_deferred = LIST_DEFERRED
     actions = ["rebuild_variants", add_tags, add_to_collection]
     form = AssetChangeForm  # the change form; uploads use AssetUploadForm (get_form)
@@ -145,6 +145,10 @@ class AssetAdmin(  # bounded counts and plain row checkboxes (issue 16)
         ),
         ("Renditions", {"fields": ["renditions", "renditions_left_out"]}),
     ]
+
+    @property
+    def list_per_page(self) -> int:  # ModelAdmin's attribute, from ADMIN_ASSETS_PER_PAGE
+        return app_settings.ADMIN_ASSETS_PER_PAGE
 
     def get_queryset(self, request):
         return with_health_counts(super().get_queryset(request).select_related("provenance__model"))

@@ -84,10 +84,6 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
     list_display_links = ["thumbnail"]
     list_filter = [ModelFilter]
     search_fields = ["=id", "title", "provenance__prompt", "provenance__model__name"]
-    # A screenful or two of 96-px thumbnails, oldest first: moderators work the top of the
-    # queue ("Review next item") and decide in bulk in grid mode (GRID_SIZE tiles). Each row
-    # costs about 0.25 ms to fetch and write, so 25 rows keep the page within 50 ms at 1M.
-    list_per_page = 25
     list_deferred = LIST_DEFERRED
     action_form = QueueActionForm
     actions = ["approve_selected", "reject_selected"]
@@ -95,6 +91,10 @@ class QueueAdmin(BoundedListMixin, PlainCheckboxMixin, admin.ModelAdmin):  # sca
 
     class Media:
         css = {"all": ["moderation/moderation.css"]}
+
+    @property
+    def list_per_page(self) -> int:  # ModelAdmin's attribute, from MODERATION_QUEUE_PER_PAGE
+        return conf.get("MODERATION_QUEUE_PER_PAGE")
 
     # --- queryset -------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -148,6 +148,12 @@ def test_filters_by_model_through_the_model_table(editor, three):
     assert not [q for q in queries if 'INNER JOIN "aiassets_provenance"' in q["sql"]]
 
 
+def test_the_asset_list_pages_by_its_setting(editor, three, settings):
+    settings.ADMIN_ASSETS_PER_PAGE = 2
+    response = editor.get(LIST)
+    assert len(listed(response)) == 2 and response.context["cl"].paginator.num_pages == 2
+
+
 def test_the_tag_filter_runs_no_distinct(editor, three):
     tags.set_tags(three[0], ["sea"])
     sea = Tag.objects.get(name="sea")

@@ -275,13 +275,11 @@ def test_needs_review_lists_oldest_first_with_top_score_and_stats(as_user, moder
     "query", ["", "?o=-2", "?p=2", "?q=Asset"], ids=["list", "sorted", "page2", "searched"]
 )
 def test_the_header_shows_the_queues_oldest_item_whatever_the_list_shows(
-    as_user, moderator, make_asset, settings, query, monkeypatch
+    as_user, moderator, make_asset, settings, query
 ):
     """The header reads the oldest item off the list's first row only when that row is it
     (whole queue, first page, oldest first); sorted, paged or searched, it asks."""
-    from moderation.admin.queues import QueueAdmin
-
-    monkeypatch.setattr(QueueAdmin, "list_per_page", 2)
+    settings.MODERATION_QUEUE_PER_PAGE = 2
     for minutes in (5, 300, 60):
         _age(make_asset("in_review"), minutes)
     html = as_user(moderator).get(queue_url() + query).content.decode()
