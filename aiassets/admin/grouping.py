@@ -77,7 +77,7 @@ class CollectionFilter(_TableFilter):
 class ModelFilter(_TableFilter):
     """By generative model (``?model=<id>``). An EXISTS on the (model, asset) index: the list
     walks the newest assets and probes that index alone for each, where a join on provenance
-    read each one's row (the model-filtered page: 8.6 -> 3.3 ms of SQL at 1M assets)."""
+    read each one's row and its model (that walk: 5.5 -> 3.8 ms for 50 rows at 1M assets)."""
 
     title = "model"
     parameter_name = "model"
