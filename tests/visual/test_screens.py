@@ -46,8 +46,9 @@ QUEUE_URL = "/admin/moderation/needsreview/"
 # What the JS clock in the page reads (the pages use none today; this keeps it that way).
 PAGE_CLOCK = datetime(2025, 3, 16, 12, 0, tzinfo=UTC)
 
-# Text that depends on the server's clock: replaced by a fixed string (so layout does not
-# move with it) and masked. Everything else on these pages comes from the fixed demo data.
+# Text that depends on the server's clock (or a random id): replaced by a fixed string (so
+# layout does not move with it) and masked. Everything else on these pages comes from the
+# fixed demo data.
 VOLATILE = {
     "gallery": [],
     "asset": [],
@@ -56,7 +57,8 @@ VOLATILE = {
     "grid": [],
     "editor": [],
     "upload": [],
-    "takedown": [],
+    # The form is filled with the reported image's address, whose id is random per run.
+    "takedown": ["#id_evidence_url"],
 }
 
 # The admin keeps two preferences in localStorage: a light theme (what color_scheme="light"
