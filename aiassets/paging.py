@@ -65,7 +65,7 @@ class BoundedChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None) -> QuerySet:
         """The admin's queryset, less the columns its list never shows (``list_deferred``)."""
         qs = super().get_queryset(request, exclude_parameters)
-        deferred = getattr(self.model_admin, "list_deferred", ())
+        deferred = self.model_admin.list_deferred  # BoundedListMixin's
         return qs.defer(*deferred) if deferred else qs
 
     def get_results(self, request) -> None:

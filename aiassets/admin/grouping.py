@@ -31,14 +31,19 @@ class _TableFilter(admin.SimpleListFilter):
 
     model: type = Tag
     field = "name"
+    ordering: tuple[str, ...] = ("name",)
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        rows = list(self.model.objects.order_by(self.field).values_list("pk", self.field))
-        rows = rows[:FILTER_CHOICES]
+        ordered = self.model.objects.order_by(*self.ordering)
+        rows = self.rows(ordered[:FILTER_CHOICES])
         selected = self._selected()
         if selected is not None and selected not in {pk for pk, _ in rows}:
-            rows += list(self.model.objects.filter(pk=selected).values_list("pk", self.field))
+            rows += self.rows(ordered.filter(pk=selected))
         return [(str(pk), label) for pk, label in rows]
+
+    def rows(self, qs: QuerySet) -> list[tuple[int, str]]:
+        """(pk, label) of each row of ``qs``."""
+        return list(qs.values_list("pk", self.field))
 
     def _selected(self) -> int | None:
         try:
@@ -82,14 +87,11 @@ class ModelFilter(_TableFilter):
     title = "model"
     parameter_name = "model"
     model = GenerativeModel
+    ordering = ("name", "version")
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        models = GenerativeModel.objects.order_by("name", "version").only("name", "version")
-        rows = list(models[:FILTER_CHOICES])
-        selected = self._selected()
-        if selected is not None and selected not in {m.pk for m in rows}:
-            rows += list(models.filter(pk=selected))
-        return [(str(m.pk), str(m)) for m in rows]
+    def rows(self, qs: QuerySet) -> list[tuple[int, str]]:
+        """Labelled as the model labels itself (name and version)."""
+        return [(m.pk, str(m)) for m in qs.only("name", "version")]
 
     def narrow(self, queryset: QuerySet[Asset], pk: int) -> QuerySet[Asset]:
         made = Provenance.objects.filter(asset=OuterRef("pk"), model_id=pk)
